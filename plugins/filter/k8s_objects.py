@@ -1,0 +1,25 @@
+"""Filters that make references to Kubernetes objects, for deletions by name."""
+
+from __future__ import annotations
+
+
+def tenant_object_ref(obj: dict) -> dict:
+    """A live object -> the minimal definition naming it (apiVersion, kind, name, namespace)."""
+    meta = obj.get("metadata") or {}
+    ref = {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "metadata": {"name": meta["name"]}}
+    if meta.get("namespace"):
+        ref["metadata"]["namespace"] = meta["namespace"]
+    return ref
+
+
+def tenant_object_stub(spec: dict, namespace: str | None = None) -> dict:
+    """{api_version, kind, name} -> the minimal definition naming it in `namespace`."""
+    ref = {"apiVersion": spec["api_version"], "kind": spec["kind"], "metadata": {"name": spec["name"]}}
+    if namespace:
+        ref["metadata"]["namespace"] = namespace
+    return ref
+
+
+class FilterModule:
+    def filters(self):
+        return {"tenant_object_ref": tenant_object_ref, "tenant_object_stub": tenant_object_stub}

@@ -1,0 +1,215 @@
+"""Request and response models of the site endpoints (API_CONTRACT.md, "Sites").
+
+Validation happens here, before any playbook runs; the playbooks validate the same input again
+with the same models (plugins/modules/api_input.py) when an operator runs them directly.
+Limits maxima and the allowed TLS issuers come from the settings, passed as validation context:
+`SiteCreate.model_validate(body, context=limits_context(settings))`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import idna
+from pydantic import BaseModel, PlainSerializer, ConfigDict, Field, ValidationInfo, computed_field, field_validator, model_validator
+
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+# An OCI image reference: [registry[:port]/]path[:tag][@digest], lowercase path components.
+_IMAGE = re.compile(
+    r"^(?:(?P<registry>[a-zA-Z0-9.-]+(?::[0-9]+)?)/)?"
+    r"(?P<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
+    r"(?:@(?P<digest>[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}))?$"
+)
+
+DEFAULT_MAXIMA = {"max_cpu": 8, "max_ram_gi": 32, "max_disk_gi": 500}
+
+
+def limits_context(settings: Any) -> dict:
+    """The validation context the models need, taken from the service settings."""
+    return {
+        "max_cpu": settings.max_cpu,
+        "max_ram_gi": settings.max_ram_gi,
+        "max_disk_gi": settings.max_disk_gi,
+        "tls_issuers": list(settings.tls_issuers),
+        "namespace_prefix": settings.namespace_prefix,
+    }
+
+
+def normalise_domain(value: str) -> str:
+    """RFC 1123 hostname with at least two labels; IDN and uppercase become lowercase punycode."""
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    text = value.strip()
+    text = text[:-1] if text.endswith(".") else text  # a fully qualified "example.com." is the same host
+    if not text:
+        raise ValueError("must not be empty")
+    try:
+        ascii_name = idna.encode(text, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise ValueError(f"is not a valid hostname ({exc})") from None
+    if len(ascii_name) > 253:
+        raise ValueError("is longer than 253 characters")
+    labels = ascii_name.split(".")
+    if len(labels) < 2:
+        raise ValueError("must have at least two labels, e.g. app.example.com")
+    for label in labels:
+        if not _LABEL.match(label):
+            raise ValueError(f"label {label!r} is not an RFC 1123 label")
+    if labels[-1].isdigit():
+        raise ValueError("must be a hostname, not an IP address")
+    return ascii_name
+
+
+def slug_of(domain: str) -> str:
+    """The site's slug: the (normalised) domain with dots as dashes."""
+    return domain.replace(".", "-").lower()
+
+
+def _ctx(info: ValidationInfo, key: str, default: Any = None) -> Any:
+    return (info.context or {}).get(key, DEFAULT_MAXIMA.get(key, default))
+
+
+class _Request(BaseModel):
+    """Strict JSON: no coercion of types, unknown fields refused (typos such as "ramGB" are caught)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=False)
+
+
+def _number(value: float) -> int | float:
+    """1.0 -> 1, 0.5 -> 0.5: whole numbers go out as JSON integers, as the contract shows them."""
+    return int(value) if float(value).is_integer() else value
+
+
+_Number = PlainSerializer(_number, return_type=int | float)
+Cpu = Annotated[float, Field(gt=0, description="CPU cores; fractions allowed (0.5)"), _Number]
+RamGi = Annotated[float, Field(gt=0, description="Memory in GiB; fractions allowed (0.5)"), _Number]
+DiskGi = Annotated[int, Field(ge=1, description="Volume size in GiB, a whole number")]
+
+
+class _LimitsChecks(_Request):
+    @field_validator("cpu", check_fields=False)
+    @classmethod
+    def _cpu_max(cls, value, info: ValidationInfo):
+        if value is not None:
+            if value > _ctx(info, "max_cpu"):
+                raise ValueError(f"must be at most {_ctx(info, 'max_cpu')}")
+            if round(value * 1000) != value * 1000:
+                raise ValueError("must be a multiple of 0.001 (one millicore)")
+        return value
+
+    @field_validator("ramGi", check_fields=False)
+    @classmethod
+    def _ram_max(cls, value, info: ValidationInfo):
+        if value is not None:
+            if value > _ctx(info, "max_ram_gi"):
+                raise ValueError(f"must be at most {_ctx(info, 'max_ram_gi')}")
+            if round(value * 1024) != value * 1024:
+                raise ValueError("must be a whole number of MiB (a multiple of 1/1024)")
+        return value
+
+    @field_validator("diskGi", check_fields=False)
+    @classmethod
+    def _disk_max(cls, value, info: ValidationInfo):
+        if value is not None and value > _ctx(info, "max_disk_gi"):
+            raise ValueError(f"must be at most {_ctx(info, 'max_disk_gi')}")
+        return value
+
+
+def _check_issuer(value: str | None, info: ValidationInfo) -> str | None:
+    issuers = _ctx(info, "tls_issuers") or []
+    if value is not None and issuers and value not in issuers:
+        raise ValueError(f"unknown issuer; allowed: {', '.join(issuers)}")
+    return value
+
+
+class SiteCreate(_LimitsChecks):
+    """POST /sites"""
+
+    domain: str
+    cpu: Cpu
+    ramGi: RamGi
+    diskGi: DiskGi
+    tlsEnabled: bool = False
+    tlsIssuer: str | None = None
+
+    @field_validator("domain", mode="before")
+    @classmethod
+    def _domain(cls, value, info: ValidationInfo):
+        domain = normalise_domain(value)
+        name = _ctx(info, "namespace_prefix", "tenant-") + slug_of(domain)
+        if len(name) > 63:
+            raise ValueError(f"gives the namespace name {name!r} of {len(name)} characters; at most 63 are allowed")
+        return domain
+
+    @field_validator("tlsIssuer")
+    @classmethod
+    def _issuer(cls, value, info: ValidationInfo):
+        return _check_issuer(value, info)
+
+    @computed_field
+    @property
+    def slug(self) -> str:
+        return slug_of(self.domain)
+
+
+class LimitsUpdate(_LimitsChecks):
+    """PATCH /sites/:slug/limits"""
+
+    cpu: Cpu | None = None
+    ramGi: RamGi | None = None
+    diskGi: DiskGi | None = None
+
+    @model_validator(mode="after")
+    def _something(self):
+        if self.cpu is None and self.ramGi is None and self.diskGi is None:
+            raise ValueError("give at least one of cpu, ramGi, diskGi")
+        return self
+
+
+class Deploy(_Request):
+    """POST /sites/:slug/deploy"""
+
+    image: Annotated[str, Field(min_length=1, max_length=512)]
+    containerPort: Annotated[int, Field(ge=1, le=65535)]
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str):
+        match = _IMAGE.match(value)
+        if not match:
+            raise ValueError("is not an OCI image reference such as ghcr.io/org/app:1.2")
+        if len(match.group("path")) > 255:
+            raise ValueError("repository path is longer than 255 characters")
+        return value
+
+
+class TlsUpdate(_Request):
+    """PATCH /sites/:slug/tls"""
+
+    enabled: bool
+    issuer: str | None = None
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer(cls, value, info: ValidationInfo):
+        return _check_issuer(value, info)
+
+
+def valid_slug(slug: str) -> bool:
+    return bool(_SLUG.match(slug))
+
+
+class Confirm(_Request):
+    """POST /sites/:slug/purge and every other purge: `{"confirm": "DELETE"}`, exactly."""
+
+    confirm: str
+
+    @field_validator("confirm")
+    @classmethod
+    def _exactly_delete(cls, value: str):
+        if value != "DELETE":
+            raise ValueError('must be exactly "DELETE"')
+        return value
