@@ -18,7 +18,8 @@ _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 # An OCI image reference: [registry[:port]/]path[:tag][@digest], lowercase path components.
 _IMAGE = re.compile(
-    r"^(?:(?P<registry>[a-zA-Z0-9.-]+(?::[0-9]+)?)/)?"
+    # A first component is a registry only when it looks like a host (a dot, a port or localhost).
+    r"^(?:(?P<registry>(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|localhost)(?::[0-9]+)?|[a-zA-Z0-9-]+:[0-9]+)/)?"
     r"(?P<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
     r"(?:@(?P<digest>[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}))?$"
@@ -48,8 +49,9 @@ def normalise_domain(value: str) -> str:
         raise ValueError("must not be empty")
     try:
         ascii_name = idna.encode(text, uts46=True).decode("ascii")
-    except idna.IDNAError as exc:
-        raise ValueError(f"is not a valid hostname ({exc})") from None
+    except idna.IDNAError:
+        # idna's message quotes the input; ours does not (inputs never go back out).
+        raise ValueError("is not a valid hostname: letters, digits and dashes in dot-separated labels") from None
     if len(ascii_name) > 253:
         raise ValueError("is longer than 253 characters")
     labels = ascii_name.split(".")
