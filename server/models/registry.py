@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from server.models import sites
+from server.models import db, sites
 
 # operation -> (body model or None, takes a slug path parameter)
 REQUEST_MODELS: dict[str, tuple[type[BaseModel] | None, bool]] = {
@@ -23,6 +23,10 @@ REQUEST_MODELS: dict[str, tuple[type[BaseModel] | None, bool]] = {
     "site_tls_update": (sites.TlsUpdate, True),
     "site_delete": (None, True),
     "site_purge": (sites.Confirm, True),
+    "db_enable": (db.DbEnable, True),
+    "db_disable": (None, True),
+    "db_purge": (sites.Confirm, True),
+    "db_status": (None, True),
 }
 
 

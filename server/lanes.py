@@ -1,0 +1,79 @@
+"""Lanes: runs of one site one after another, runs of different sites side by side.
+
+Each site slug has a lane (an asyncio lock, FIFO); a global semaphore caps the number of runs
+in progress at `max_parallel_runs`. A request first waits for its slug's lane, then for a global
+slot, so a request queued behind a run of its own site never holds a slot others could use.
+Excess requests wait in line; nothing is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+
+@dataclass
+class _Lane:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0  # holders and waiters; the lane is dropped when it reaches 0
+
+
+class Lanes:
+    """Per-slug serialisation plus a global concurrency limit."""
+
+    def __init__(self, max_parallel: int) -> None:
+        if max_parallel < 1:
+            raise ValueError("max_parallel must be at least 1")
+        self.max_parallel = max_parallel
+        self._slots = asyncio.Semaphore(max_parallel)
+        self._lanes: dict[str, _Lane] = {}
+        self._running = 0
+        self._waiting = 0
+
+    @property
+    def running(self) -> int:
+        """Runs holding a slot right now."""
+        return self._running
+
+    @property
+    def waiting(self) -> int:
+        """Requests queued for their lane or for a slot."""
+        return self._waiting
+
+    @asynccontextmanager
+    async def hold(self, slug: str | None) -> AsyncIterator[None]:
+        """Wait for the slug's lane (if any) and a global slot; hold both inside the block."""
+        lane = self._lanes.setdefault(slug, _Lane()) if slug is not None else None
+        if lane is not None:
+            lane.users += 1
+        self._waiting += 1
+        waiting = True
+        try:
+            if lane is not None:
+                await lane.lock.acquire()
+            try:
+                await self._slots.acquire()
+                self._waiting -= 1
+                waiting = False
+                self._running += 1
+                try:
+                    yield
+                finally:
+                    self._running -= 1
+                    self._slots.release()
+            finally:
+                if lane is not None:
+                    lane.lock.release()
+        finally:
+            if waiting:
+                self._waiting -= 1
+            if lane is not None:
+                lane.users -= 1
+                if lane.users == 0:
+                    del self._lanes[slug]  # type: ignore[arg-type]
+
+    def lane_count(self) -> int:
+        """Slugs with a run in progress or waiting."""
+        return len(self._lanes)

@@ -1,0 +1,23 @@
+"""Request and response models. Shared pieces live in `common`; one module per area."""
+
+from server.models.common import (
+    SLUG_PATTERN,
+    ApiModel,
+    Confirm,
+    ErrorBody,
+    FieldError,
+    Slug,
+    parse_body,
+    validate_slug,
+)
+
+__all__ = [
+    "SLUG_PATTERN",
+    "ApiModel",
+    "Confirm",
+    "ErrorBody",
+    "FieldError",
+    "Slug",
+    "parse_body",
+    "validate_slug",
+]

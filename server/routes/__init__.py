@@ -1,0 +1,11 @@
+"""One blueprint per area. `create_app` registers every blueprint in `BLUEPRINTS`.
+
+To add an area: write `server/routes/<area>.py` with `bp = Blueprint("<area>")`, decorate each
+handler with `@operation(...)` (server/openapi.py), and append `<area>.bp` here.
+"""
+
+from server.routes import health
+
+BLUEPRINTS = [health.bp]
+
+__all__ = ["BLUEPRINTS"]

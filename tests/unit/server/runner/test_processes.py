@@ -1,0 +1,59 @@
+"""server/runner/processes.py: every process of a run is found and killed, detached ones too."""
+
+import os
+import subprocess
+import sys
+import time
+
+from server.runner import processes
+
+
+def _spawn_tree(marker: str) -> subprocess.Popen:
+    """A parent that starts a child in a new session (like Ansible's workers), then sleeps."""
+    script = (
+        "import subprocess, time;"
+        "subprocess.Popen(['sleep', '61.37'], start_new_session=True);"
+        "time.sleep(61.37)"
+    )
+    env = {**os.environ, processes.RUN_MARKER: marker}
+    return subprocess.Popen([sys.executable, "-c", script], env=env)
+
+
+def _wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_marked_processes_are_found_and_killed_including_detached_ones(tmp_path):
+    marker = str(tmp_path / "run-1")
+    parent = _spawn_tree(marker)
+    try:
+        assert _wait_for(lambda: len(processes.marked_pids(marker)) == 2)
+        killed = processes.kill_marked(marker)
+        assert len(killed) >= 2
+        parent.wait(timeout=5)
+        assert processes.marked_pids(marker) == []
+    finally:
+        parent.kill()
+
+
+def test_other_runs_are_left_alone(tmp_path):
+    mine, other = str(tmp_path / "run-a"), str(tmp_path / "run-ab")
+    keep = _spawn_tree(other)
+    try:
+        assert _wait_for(lambda: len(processes.marked_pids(other)) == 2)
+        assert processes.kill_marked(mine) == []
+        assert len(processes.marked_pids(other)) == 2
+    finally:
+        processes.kill_marked(other)
+        keep.wait(timeout=5)
+
+
+def test_the_service_process_itself_is_never_a_target(tmp_path, monkeypatch):
+    marker = str(tmp_path / "run-self")
+    monkeypatch.setenv(processes.RUN_MARKER, marker)  # does not change /proc/self/environ, but
+    assert os.getpid() not in processes.marked_pids(marker)
