@@ -93,8 +93,16 @@ class RequestJournal:
         self._entries: collections.deque = collections.deque(maxlen=size)
         self._lock = threading.Lock()
 
-    def record(self, request: Request, status: int | None) -> None:
-        entry = {"method": request.method, "path": request.path, "status": status, "body": _masked_body(request.body)}
+    def record(self, request: Request, status: int | None, processed: bool) -> None:
+        """`status` is what the client got (None: connection dropped); `processed`: whether
+        Mailcow's logic ran (false when a fault answered instead)."""
+        entry = {
+            "method": request.method,
+            "path": request.path,
+            "status": status,
+            "processed": processed,
+            "body": _masked_body(request.body),
+        }
         with self._lock:
             self._entries.append(entry)
 

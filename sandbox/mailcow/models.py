@@ -489,7 +489,6 @@ class MailcowBackend:
 
         aliases, mailboxes = number("aliases"), number("mailboxes")
         defquota, maxquota, quota = number("defquota"), number("maxquota"), number("quota")
-        restart_sogo = php.intval(data.get("restart_sogo"))
         if defquota > maxquota:
             session.danger(log, "mailbox_defquota_exceeds_mailbox_maxquota")
             return False
@@ -548,7 +547,6 @@ class MailcowBackend:
             else:
                 self._dkim_add(session, {"key_size": key_size, "dkim_selector": selector, "domains": domain})
         # restart_sogo: the SOGo restart is taken to succeed, which answers the same as without it.
-        del restart_sogo
         session.success(log, ["domain_added", php.htmlspecialchars(domain)])
         return True
 
@@ -670,7 +668,7 @@ class MailcowBackend:
                 session.danger(log, "domain_invalid")
                 continue
             domain = php.idn_to_ascii(php.str_arg(item).strip().lower())
-            if False:
+            if self._mailboxes_in(domain):
                 session.danger(log, ["domain_not_empty", domain])
                 continue
             self.domains.pop(domain.lower(), None)
@@ -773,7 +771,8 @@ class MailcowBackend:
             raise PhpFatal("TypeError: array_merge(): Argument #2 must be of type array, null given")
         password, password2 = data.get("password"), data.get("password2")
         name = php.str_arg(data.get("name")).rstrip(">").lstrip("<")
-        tags = php.array_values(data["tags"]) if php.is_set(data, "tags") else list(tpl["tags"])
+        # $tags = $_data['tags'] is not cast here: a scalar is skipped by foreach.
+        tags = php.array_values(data["tags"]) if isinstance(data.get("tags"), (list, dict)) else list(tpl["tags"])
         quota_m = php.intval(data["quota"]) if php.is_set(data, "quota") else tpl["quota"] // MIB
         # quota 0 needs the unlimited_quota ACL, which the API user always has.
         values = dict(data)
@@ -1118,8 +1117,8 @@ class MailcowBackend:
                 sogo_visible=sogo_visible,
                 internal=internal,
                 sender_allowed=sender_allowed,
-                private_comment=private_comment,
-                public_comment=public_comment,
+                private_comment=None if private_comment is None else php.strval(private_comment),
+                public_comment=None if public_comment is None else php.strval(public_comment),
             )
             session.success(log, ["alias_added", address, str(alias_id)])
         return True
@@ -1230,8 +1229,8 @@ class MailcowBackend:
                 row = self.aliases[is_now["id"]]
                 before = asdict(row)
                 row.address = address
-                row.public_comment = public_comment
-                row.private_comment = private_comment
+                row.public_comment = None if public_comment is None else php.strval(public_comment)
+                row.private_comment = None if private_comment is None else php.strval(private_comment)
                 row.domain = domain or ""
                 row.goto = goto
                 row.sogo_visible = _mysql_int(sogo_visible)

@@ -193,6 +193,7 @@ class MailcowResponse:
             if "attr" not in post:
                 raise errors.AttributesMissing()
             call.attr = php.as_array(post["attr"])
+            call.attr.pop("csrf_token", None)
             if request.method != "POST":
                 raise errors.PostOnly()
         elif action == "get":
@@ -208,6 +209,7 @@ class MailcowResponse:
                 raise errors.AttributesMissing()
             if action == "edit":
                 call.attr = php.as_array(post["attr"])
+                call.attr.pop("csrf_token", None)
                 call.items = php.as_array(post["items"]) if "items" in post else None
             else:
                 call.items = php.as_array(post["items"])

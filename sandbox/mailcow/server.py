@@ -48,19 +48,21 @@ class MailcowServer(ThreadingHTTPServer):
         return Reply(404, NGINX_404, content_type="text/html")
 
     def _api(self, request: Request, path: str) -> Reply | None:
+        """Mailcow's answer, unless a sandbox fault replaces, drops or delays it."""
         fault = self.control.faults.take(request.method, path)
-        reply: Reply | None = None
-        if fault is None or fault.when == "after":
-            reply = self.api.dispatch(request)
-        self.control.journal.record(request, reply.status if reply else None)
-        if fault is None:
-            return reply
-        if fault.action == "delay":
+        if fault is not None and fault.action == "delay" and fault.when == "before":
             time.sleep(fault.seconds)
-            return reply if reply is not None else self.api.dispatch(request)
-        if fault.action == "drop":
-            return None
-        return Reply(fault.status, fault.body.encode("utf-8"), content_type=fault.contentType)
+        processed = fault is None or fault.when == "after" or fault.action == "delay"
+        reply = self.api.dispatch(request) if processed else None
+        if fault is not None:
+            if fault.action == "delay" and fault.when == "after":
+                time.sleep(fault.seconds)
+            elif fault.action == "drop":
+                reply = None
+            elif fault.action == "status":
+                reply = Reply(fault.status, fault.body.encode("utf-8"), content_type=fault.contentType)
+        self.control.journal.record(request, reply.status if reply else None, processed)
+        return reply
 
 
 class MailcowHandler(BaseHTTPRequestHandler):

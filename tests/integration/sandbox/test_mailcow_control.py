@@ -56,6 +56,7 @@ def test_fault_status_answers_it_then_recovers(mailcow_clean):
     response = mailcow_clean.get("get/domain/all")
     assert (response.status_code, response.text, response.headers["Content-Type"]) == (502, "<html>bad gateway</html>", "text/html")
     assert mailcow_clean.get("get/domain/all").status_code == 200
+    assert [(r["status"], r["processed"]) for r in mailcow_clean.journal()] == [(502, False), (200, True)]
 
 
 def test_fault_before_does_not_apply_the_write(mailcow_clean):
@@ -69,6 +70,14 @@ def test_fault_after_applies_the_write_and_loses_the_answer(mailcow_clean):
     with pytest.raises(requests.ConnectionError):
         mailcow_clean.post("add/domain", {"domain": "example.org"})
     assert [d["domain"] for d in mailcow_clean.state()["domains"]] == ["example.org"]
+    assert [(r["status"], r["processed"]) for r in mailcow_clean.journal()] == [(None, True)]
+
+
+def test_fault_status_after_applies_the_write_and_answers_the_fault(mailcow_clean):
+    mailcow_clean.add_fault(action="status", status=504, when="after", times=1)
+    assert mailcow_clean.post("add/domain", {"domain": "example.org"}).status_code == 504
+    assert [d["domain"] for d in mailcow_clean.state()["domains"]] == ["example.org"]
+    assert [(r["status"], r["processed"]) for r in mailcow_clean.journal()] == [(504, True)]
 
 
 def test_fault_drop_closes_connection_without_answer(mailcow_clean):

@@ -355,3 +355,21 @@ def test_plus_in_path_reads_as_space(mailcow_clean):
     mailcow_clean.add_alias("a+b@example.org", "x@example.net")
     assert mailcow_clean.get("get/alias/a+b@example.org").json() == {}
     assert mailcow_clean.get("get/alias/a%2Bb@example.org").json() == {}
+
+
+def test_other_status_objects_answer_200_empty(mailcow_clean):
+    response = mailcow_clean.get("get/status/containers")
+    assert (response.status_code, response.content) == (200, b"")
+
+
+def test_delete_mailbox_items_object_instead_of_list_answers_access_denied(mailcow_clean):
+    mailcow_clean.add_domain("example.org")
+    mailcow_clean.add_mailbox("u", "example.org", quota=1)
+    body = mailcow_clean.post("delete/mailbox", {"items": ["u@example.org"]}).json()
+    assert [entry["msg"] for entry in body] == ["access_denied"]
+    assert len(mailcow_clean.state()["mailboxes"]) == 1
+
+
+def test_csrf_token_is_dropped_from_attributes(mailcow_clean):
+    body = mailcow_clean.post("add/domain", {"domain": "example.org", "csrf_token": "x", "key_size": 0}).json()
+    assert body[0]["log"][3] == {"domain": "example.org", "key_size": 0}
