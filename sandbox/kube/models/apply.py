@@ -27,13 +27,23 @@ Simplifications (documented for COVERAGE.md):
   server compares Go objects in which non-pointer structs (spec, template, strategy ...) always
   exist. `_VALUE_STRUCTS` lists those names so `f:spec` gets no "." as on a real cluster.
 * `null` in an apply config removes the field (the real server stores null, which a Go struct
-  then drops); duplicate keys in an associative list of the config are a 500 like the real one.
+  then drops).
+* A manager that starts owning fields without changing the object gets `time = now` (the real
+  server may leave such an entry without a time).
+* Key fields missing from an associative-list item default only for `protocol` ("TCP"), the one
+  key with a schema default in the built-in kinds we serve.
 
 Interface additions beyond sandbox/kube/README.md (all keyword-only, optional):
 * `apply(..., ignore_status=False)`: drop `status` from the config and never own it (kinds with a
   status subresource, main resource).
 * `record_update(..., ignore_status=False)`: `status` changes are not attributed to the manager.
-* `apply_unknown_fields(config, node)` and `typed_patch_error(...)`: E11.
+* `apply_config_errors(config, node)` and `typed_patch_error(config, node, namespace=, name=,
+  api_version=, kind=)`: E11 (undeclared fields, wrong scalar types, list items without their key
+  or with a duplicate key, all answered 500 by the real server); `apply_unknown_fields` is the
+  undeclared-field part alone.
+* `apply_conflict(conflicts)`: builds the E4 error itself, because the real text differs from
+  `errors.Conflict.apply` for Apply managers (no "using <version>") and for several conflicts
+  (grouped per manager).
 * `managed_sets(obj)` / `fields_v1_to_paths` / `paths_to_fields_v1` for tests and controllers.
 """
 
@@ -44,7 +54,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .. import errors
-from .schema import ANY, SchemaNode, UnknownField, apply_schema_error, deepcopy_json, prune
+from .schema import ANY, SchemaNode, UnknownField, deepcopy_json, prune
 
 Path = tuple
 _MISSING = object()
@@ -86,6 +96,19 @@ def _freeze(value: Any) -> Any:
         return ("__map__", tuple(sorted((k, _freeze(v)) for k, v in value.items())))
     if isinstance(value, list):
         return ("__list__", tuple(_freeze(v) for v in value))
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _canon(value: Any) -> Any:
+    """Hashable form for equality of JSON values (true != 1, 1 == 1.0)."""
+    if isinstance(value, dict):
+        return ("{}", tuple(sorted((k, _canon(v)) for k, v in value.items())))
+    if isinstance(value, list):
+        return ("[]", tuple(_canon(v) for v in value))
+    if isinstance(value, bool):
+        return ("bool", value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -501,12 +524,8 @@ def _leaf_rule(old: Any, new: Any, path: tuple, c: Comparison) -> None:
         c.added.add(path)
     elif new is _MISSING:
         c.removed.add(path)
-    elif _freeze(old) != _freeze(new) or _types_differ(old, new):
+    elif _canon(old) != _canon(new):
         c.modified.add(path)
-
-
-def _types_differ(a: Any, b: Any) -> bool:
-    return isinstance(a, bool) != isinstance(b, bool) or isinstance(a, str) != isinstance(b, str)
 
 
 def _empty(value: Any) -> bool:
@@ -728,7 +747,7 @@ def apply(
         if not entry.paths:
             del entries[ident]
 
-    object_changed = live is None or _freeze(_drop_nulls(live_body)) != _freeze(merged)
+    object_changed = live is None or _canon(_drop_nulls(live_body)) != _canon(merged)
     if object_changed or me.time is None:
         me.time = now
     result = _with_managed_fields(merged, entries.values())
@@ -830,11 +849,113 @@ def apply_unknown_fields(config: dict, node: SchemaNode | None) -> list[UnknownF
     return prune(config, node)[1]
 
 
+def apply_config_errors(config: dict, node: SchemaNode | None) -> list[str]:
+    """Why the real server cannot turn an apply config into a typed object (structured-merge-diff).
+
+    Each entry is `<path>: <message>`: undeclared fields (`.spec.foo: field not declared in
+    schema`, only the first one per object, as the real walker stops there), scalar type errors,
+    associative-list elements without their key, and duplicate keys
+    (`.spec.template.spec.containers[name="web"].env: duplicate entries for key [name="A"]`).
+    """
+    if node is None:
+        return []
+    errs: list[str] = []
+    _validate_typed(config, node, "", errs)
+    return errs
+
+
+def _go_type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int64"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "[]interface {}"
+    return "map[string]interface {}"
+
+
+def _go_sharp_v(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[]interface {}{" + ", ".join(_go_sharp_v(v) for v in value) + "}"
+    return "map[string]interface {}{" + ", ".join(f"{json.dumps(k)}:{_go_sharp_v(v)}" for k, v in sorted(value.items())) + "}"
+
+
+def _validate_typed(value: Any, node: SchemaNode, path: str, errs: list[str]) -> None:
+    def err(message: str) -> None:
+        errs.append(f"{path}: {message}" if path else message)
+
+    if value is None or node.kind == "any":
+        return
+    kind = node.kind
+    if kind == "scalar":
+        types = set(node.types)
+        if node.is_quantity or node.is_int_or_string or len(types) > 1:
+            if isinstance(value, (dict, list)):
+                err(f"expected any scalar, got {_go_sharp_v(value)}")
+        elif "string" in types and not isinstance(value, str):
+            err(f"expected string, got &value.valueUnstructured{{Value:{_go_sharp_v(value)}}}")
+        elif types & {"integer", "number"} and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            err(f"expected numeric (int or float), got {_go_type_name(value)}")
+        elif "boolean" in types and not isinstance(value, bool):
+            err(f"expected boolean, got &{{{_go_sharp_v(value)}}}")
+        return
+    if kind == "array":
+        if not isinstance(value, list):
+            err(f"expected list, got &{{{_go_sharp_v(value)}}}")
+            return
+        seen: set = set()
+        for i, item in enumerate(value):
+            if node.list_type == "map" and node.list_map_keys:
+                if item is None:
+                    err(f"element {i}: associative list with keys may not have a null element")
+                    return
+                if not isinstance(item, dict):
+                    err(f"element {i}: associative list with keys may not have non-map elements")
+                    return
+                if not any(k in item for k in node.list_map_keys) and not any(
+                        k in _LIST_KEY_DEFAULTS for k in node.list_map_keys):
+                    keys = "[" + " ".join(json.dumps(k) for k in node.list_map_keys) + "]"
+                    err(f"element {i}: associative list with keys has an element that omits all key fields "
+                        f"{keys} (and doesn't have default values for any key fields)")
+                    return
+            pe = _list_element(item, i, node)
+            if pe[0] != "i":
+                if pe in seen:
+                    err(f"duplicate entries for key {element_string(pe)}")
+                seen.add(pe)
+            _validate_typed(item, node.items, path + element_string(pe), errs)
+        return
+    if not isinstance(value, dict):
+        err(f"expected map, got &{{{_go_sharp_v(value)}}}")
+        return
+    for key, sub in value.items():
+        child = node.field(key)
+        if child is None:
+            errs.append(f"{path}.{key}: field not declared in schema")
+            return
+        _validate_typed(sub, child, f"{path}.{key}", errs)
+
+
 def typed_patch_error(config: dict, node: SchemaNode | None, *, namespace: str | None, name: str,
                       api_version: str, kind: str) -> str | None:
-    """E11 message, or None: `failed to create typed patch object (t1/web; apps/v1, Kind=Deployment): ...`."""
-    unknown = apply_unknown_fields(config, node)
-    if not unknown:
+    """E11 message, or None: `failed to create typed patch object (t1/web; apps/v1, Kind=Deployment): ...`.
+
+    Covers undeclared fields, wrong scalar types, and associative-list elements that lack their
+    key or repeat one (the real server answers all of these with a 500 and no reason).
+    """
+    problems = apply_config_errors(config, node)
+    if not problems:
         return None
     ident = f"{namespace}/{name}" if namespace else name
-    return f"failed to create typed patch object ({ident}; {api_version}, Kind={kind}): {apply_schema_error(unknown)}"
+    text = problems[0] if len(problems) == 1 else "\n".join(["errors:"] + ["  " + p for p in problems])
+    return f"failed to create typed patch object ({ident}; {api_version}, Kind={kind}): {text}"

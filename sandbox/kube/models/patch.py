@@ -19,9 +19,11 @@ All functions are pure: they return a new object and never modify their argument
   (the library's own text, e.g. `testing value /spec/replicas failed: test failed`, is not sent
   by the real server; it is kept on the exception as `.library_message` for logs).
 
-Strategic merge patch errors the real server reports: an unknown `$patch` value is a 400
-(`Unsupported strategic merge patch format`... reported as BadRequest), a list element without the
-declared merge key a 500 (`map: map[...] does not contain declared merge key: name`).
+Strategic merge patch errors as the real server reports them: a bad `$retainKeys` is 400
+`invalid patch format of retainKeys`; a list element without the declared merge key
+(`map: map[image:x] does not contain declared merge key: name`) and an unknown `$patch` in a map
+(`unknown patch type: merge in map: map[...]`) are plain Go errors there, i.e. 500 with reason
+`Unknown` and no details. `$patch: delete` on a map leaves an empty map, as upstream does.
 """
 
 from __future__ import annotations
@@ -95,14 +97,20 @@ def _merge_map(original: dict, patch: dict, node: SchemaNode | None) -> dict | N
         if directive == "replace":
             return _strip(_without(patch, _PATCH), node)
         if directive == "delete":
-            return None
-        if directive != "merge":
-            raise errors.BadRequest(f"Unsupported strategic merge patch format: unknown patch type: {directive} in map: {_go_map(patch)}")
+            return {}  # the real server leaves an empty map behind
+        # "merge" is only meaningful in lists; in a map the real server fails with a plain Go error,
+        # which it answers as 500 with reason Unknown and the bare text.
+        raise errors.InternalError(f"unknown patch type: {directive} in map: {_go_map(patch)}", reason="Unknown")
     retain = patch.get(_RETAIN)
-    if retain is not None:
+    if _RETAIN in patch:
         if not isinstance(retain, list):
-            raise errors.BadRequest("invalid patch: $retainKeys must be a list")
-        keep = set(retain)
+            raise errors.BadRequest("invalid patch format of retainKeys")
+        keep = set(k for k in retain if isinstance(k, str))
+        for key, value in patch.items():
+            if value is None or key.startswith(("$", _DEL_PRIM, _ORDER)):
+                continue
+            if key not in keep:
+                raise errors.BadRequest("invalid patch format of retainKeys")
         for key in list(original):
             if key not in keep:
                 del original[key]
@@ -225,9 +233,7 @@ def _merge_list(original: list, patch: list, node: SchemaNode) -> list:
             continue
         if merge_key not in item:
             raise errors.InternalError(
-                f"map: {_go_map(item)} does not contain declared merge key: {merge_key}",
-                {"causes": []},
-            )
+                f"map: {_go_map(item)} does not contain declared merge key: {merge_key}", reason="Unknown")
         key_value = item[merge_key]
         index = next(
             (i for i, cur in enumerate(result) if isinstance(cur, dict) and cur.get(merge_key) == key_value),

@@ -597,9 +597,12 @@ def base64_error_offset(text: str) -> int | None:
 
 
 def crd_type_causes(obj: dict, node: SchemaNode | None) -> list:
-    """422 causes for JSON type errors in a custom resource, as the CRD validator words them.
+    """422 causes of a custom resource against its CRD schema, as the CRD validator words them.
 
-    `spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"`.
+    Type errors (`spec.replicas: Invalid value: "string": spec.replicas in body must be of type
+    integer: "string"`), missing required properties (`spec.secretName: Required value`) and enum
+    violations (`spec.x: Unsupported value: "a": supported values: "b", "c"`). Other OpenAPI
+    keywords (pattern, minimum, CEL rules ...) are not checked.
     """
     from .. import errors as _errors  # local import: schema.py has no other dependency on errors
 
@@ -628,9 +631,7 @@ def _crd_check(value: Any, node: SchemaNode, path: str, causes: list, cause_cls)
     if node.kind == "any":
         return
     if value is None:
-        if not node.nullable and path:
-            causes.append(cause_cls("FieldValueTypeInvalid", f'Invalid value: "null": {path} in body must be of type {(node.types or ("object",))[0]}: "null"', path))
-        return
+        return  # non-nullable nulls are pruned before validation, nullable ones are fine
     actual = _json_type_name(value)
     expected = node.types
     if node.kind in ("object", "map"):
@@ -649,6 +650,14 @@ def _crd_check(value: Any, node: SchemaNode, path: str, causes: list, cause_cls)
             )
         )
         return
+    if node.enum and value not in node.enum:
+        allowed = ", ".join(json.dumps(v) if isinstance(v, str) else json.dumps(json.dumps(v)) for v in node.enum)
+        shown = json.dumps(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else value
+        causes.append(cause_cls("FieldValueNotSupported", f"Unsupported value: {shown}: supported values: {allowed}", path))
+    if isinstance(value, dict) and node.kind == "object":
+        for name in node.required:
+            if value.get(name) is None:
+                causes.append(cause_cls("FieldValueRequired", "Required value", _join(path, name)))
     if isinstance(value, dict) and node.kind in ("object", "map"):
         for key, sub in value.items():
             child = node.field(key)

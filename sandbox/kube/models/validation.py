@@ -717,11 +717,31 @@ def _container_causes(ctr: dict, path: str, names: set, volumes: dict) -> list[C
     return causes
 
 
+_STANDARD_RESOURCES = {
+    "cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory", "pods", "services",
+    "replicationcontrollers", "resourcequotas", "secrets", "configmaps", "persistentvolumeclaims", "storage",
+    "requests.storage", "services.nodeports", "services.loadbalancers", "ephemeral-storage",
+    "requests.ephemeral-storage", "limits.ephemeral-storage",
+}
+
+
+def _generic_resource_name_causes(name: str, path: str) -> list[Cause]:
+    """validateResourceName: a qualified name, and standard when it has no domain."""
+    causes = [invalid(path, GoValue(name), m) for m in is_qualified_name(name)]
+    if causes:
+        return causes
+    if "/" not in name and name not in _STANDARD_RESOURCES and not name.startswith(
+            ("hugepages-", "requests.hugepages-", "limits.hugepages-")):
+        causes.append(invalid(path, GoValue(name), "must be a standard resource type or fully qualified"))
+    return causes
+
+
 def _resource_name_causes(name: str, path: str) -> list[Cause]:
+    causes = _generic_resource_name_causes(name, path)
     if "/" not in name:
         if name not in _STANDARD_CONTAINER_RESOURCES and not name.startswith("hugepages-"):
-            return [invalid(path, GoValue(name), "must be a standard resource for containers")]
-    return []
+            causes.append(invalid(path, GoValue(name), "must be a standard resource for containers"))
+    return causes
 
 
 def _resource_requirement_causes(res: dict, path: str) -> list[Cause]:
@@ -1169,6 +1189,12 @@ def _pvc(obj: dict, old: dict | None) -> list[Cause]:
     return causes
 
 
+# Feature gate RecoverVolumeExpansionFailure (beta and on by default in kube 1.32): a claim may be
+# shrunk back down towards its recorded capacity, never to it or below ("status.capacity" text).
+# With the gate off (1.31 and before) any shrink is refused with "previous value".
+RECOVER_VOLUME_EXPANSION_FAILURE = True
+
+
 def _pvc_update(obj: dict, old: dict) -> list[Cause]:
     causes: list[Cause] = []
     new_spec = dict(obj.get("spec") or {})
@@ -1194,10 +1220,16 @@ def _pvc_update(obj: dict, old: dict) -> list[Cause]:
         causes.append(forbidden("spec", "spec is immutable after creation except resources.requests and "
                                         "volumeAttributesClassName for bound claims"))
     try:
-        if "storage" in new_req and "storage" in old_req and parse_quantity(new_req["storage"]) < parse_quantity(old_req["storage"]):
-            causes.append(forbidden("spec.resources.requests.storage", "field can not be less than previous value"))
+        new_size = parse_quantity(new_req.get("storage", 0))
+        old_size = parse_quantity(old_req.get("storage", 0))
+        status_size = parse_quantity(((old.get("status") or {}).get("capacity") or {}).get("storage", 0))
     except ValueError:
-        pass
+        return causes
+    if new_size < old_size:
+        if not RECOVER_VOLUME_EXPANSION_FAILURE:
+            causes.append(forbidden("spec.resources.requests.storage", "field can not be less than previous value"))
+        elif new_size <= status_size:
+            causes.append(forbidden("spec.resources.requests.storage", "field can not be less than status.capacity"))
     return causes
 
 
@@ -1334,12 +1366,80 @@ def _scope_valid_for(scope: str, resource: str) -> bool:
 
 
 def _go_quantity(text: Any) -> GoValue:
+    """Go's %#v of a resource.Quantity value, as parsed from `text` (int64Amount form)."""
     try:
         value, fmt = _parse(text)
     except ValueError:
         return GoValue(_go_quote(str(text)))
-    return GoValue(f"resource.Quantity{{i:resource.int64Amount{{value:{int(value * 1000)}, scale:-3}}, "
-                   f"d:resource.infDecAmount{{Dec:(*inf.Dec)(nil)}}, s:{_go_quote(str(text))}, Format:{_go_quote(fmt)}}}")
+    raw = str(text).strip()
+    if fmt == "BinarySI":
+        mantissa, scale = int(value), 0
+    else:
+        sign, digits, exp = value.normalize().as_tuple() if value != 0 else (0, (0,), 0)
+        mantissa = int("".join(map(str, digits))) * (-1 if sign else 1)
+        scale = exp
+        while scale % 3 != 0 and scale > -9:
+            mantissa *= 10
+            scale -= 1
+    cached = raw if format_quantity(raw) == raw else ""
+    return GoValue(f"resource.Quantity{{i:resource.int64Amount{{value:{mantissa}, scale:{scale}}}, "
+                   f"d:resource.infDecAmount{{Dec:(*inf.Dec)(nil)}}, s:{_go_quote(cached)}, Format:{_go_quote(fmt)}}}")
+
+
+def _limit_range(obj: dict, old: dict | None) -> list[Cause]:
+    causes: list[Cause] = []
+    seen_types: set = set()
+    for i, limit in enumerate((obj.get("spec") or {}).get("limits") or []):
+        limit = limit or {}
+        path = f"spec.limits[{i}]"
+        ltype = limit.get("type") or ""
+        if not ltype:
+            causes.append(required(f"{path}.type"))
+        if ltype in seen_types:
+            causes.append(duplicate(f"{path}.type", ltype))
+        seen_types.add(ltype)
+        groups: dict[str, dict] = {}
+        for group in ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio"):
+            values = limit.get(group) or {}
+            if ltype == "Pod" and group in ("default", "defaultRequest"):
+                if values:
+                    causes.append(forbidden(f"{path}.{group}", "may not be specified when `type` is 'Pod'"))
+                continue
+            parsed = {}
+            for name, qty in values.items():
+                try:
+                    parsed[name] = (parse_quantity(qty), qty)
+                except ValueError:
+                    continue
+            groups[group] = parsed
+        keys: list[str] = []
+        for group in groups.values():
+            keys += [k for k in group if k not in keys]
+
+        def q(group, key):
+            return groups.get(group, {}).get(key)
+
+        for key in keys:
+            mn, mx, df, dr = q("min", key), q("max", key), q("default", key), q("defaultRequest", key)
+            if mn and mx and mn[0] > mx[0]:
+                causes.append(invalid(_key(f"{path}.min", key), _go_quantity(mn[1]),
+                                      f"min value {format_quantity(mn[1])} is greater than max value {format_quantity(mx[1])}"))
+            if dr and mn and mn[0] > dr[0]:
+                causes.append(invalid(_key(f"{path}.defaultRequest", key), _go_quantity(dr[1]),
+                                      f"min value {format_quantity(mn[1])} is greater than default request value {format_quantity(dr[1])}"))
+            if dr and mx and dr[0] > mx[0]:
+                causes.append(invalid(_key(f"{path}.defaultRequest", key), _go_quantity(dr[1]),
+                                      f"default request value {format_quantity(dr[1])} is greater than max value {format_quantity(mx[1])}"))
+            if dr and df and dr[0] > df[0]:
+                causes.append(invalid(_key(f"{path}.defaultRequest", key), _go_quantity(dr[1]),
+                                      f"default request value {format_quantity(dr[1])} is greater than default limit value {format_quantity(df[1])}"))
+            if df and mn and mn[0] > df[0]:
+                causes.append(invalid(_key(f"{path}.default", key), _go_quantity(mn[1]),
+                                      f"min value {format_quantity(mn[1])} is greater than default value {format_quantity(df[1])}"))
+            if df and mx and df[0] > mx[0]:
+                causes.append(invalid(_key(f"{path}.default", key), _go_quantity(mx[1]),
+                                      f"default value {format_quantity(df[1])} is greater than max value {format_quantity(mx[1])}"))
+    return causes
 
 
 def _resource_quota(obj: dict, old: dict | None) -> list[Cause]:
@@ -1348,6 +1448,7 @@ def _resource_quota(obj: dict, old: dict | None) -> list[Cause]:
     hard = spec.get("hard") or {}
     for name, qty in hard.items():
         rpath = _key("spec.hard", name)
+        causes += _generic_resource_name_causes(name, rpath)
         if "/" not in name and not _standard_quota_name(name):
             causes.append(invalid(rpath, GoValue(name), "must be a standard resource for quota"))
         try:
@@ -1556,6 +1657,7 @@ _VALIDATORS = {
     ("", "ResourceQuota"): _resource_quota,
     ("", "Namespace"): _namespace,
     ("", "Pod"): _pod,
+    ("", "LimitRange"): _limit_range,
     ("apps", "Deployment"): lambda o, old: _workload(o, old, "Deployment"),
     ("apps", "ReplicaSet"): lambda o, old: _workload(o, old, "ReplicaSet"),
     ("apps", "StatefulSet"): lambda o, old: _workload(o, old, "StatefulSet"),

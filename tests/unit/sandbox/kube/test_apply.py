@@ -320,3 +320,26 @@ def test_undeclared_apply_fields_give_the_typed_patch_error(deploy_schema):
                        ".spec.foo: field not declared in schema")
     assert ssa.typed_patch_error(_deployment(), deploy_schema, namespace="t1", name="web",
                                  api_version="apps/v1", kind="Deployment") is None
+
+
+def test_duplicate_and_keyless_list_entries_in_an_apply_config_are_typed_patch_errors(deploy_schema):
+    config = _deployment()
+    containers = config["spec"]["template"]["spec"]["containers"]
+    containers[0]["env"].append({"name": "A", "value": "again"})
+    assert ssa.apply_config_errors(config, deploy_schema) == [
+        '.spec.template.spec.containers[name="web"].env: duplicate entries for key [name="A"]']
+    containers.append({"image": "busybox"})
+    assert ssa.apply_config_errors(config, deploy_schema)[-1] == (
+        '.spec.template.spec.containers: element 1: associative list with keys has an element that omits all '
+        'key fields ["name"] (and doesn\'t have default values for any key fields)')
+
+
+def test_typed_patch_errors_list_several_problems_like_the_real_walker(deploy_schema):
+    config = _deployment()
+    config["spec"]["replicas"] = "two"
+    config["spec"]["bogus"] = True
+    message = ssa.typed_patch_error(config, deploy_schema, namespace=None, name="web",
+                                    api_version="apps/v1", kind="Deployment")
+    assert message == ("failed to create typed patch object (web; apps/v1, Kind=Deployment): errors:\n"
+                       "  .spec.replicas: expected numeric (int or float), got string\n"
+                       "  .spec.bogus: field not declared in schema")

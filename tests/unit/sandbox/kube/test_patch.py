@@ -203,9 +203,23 @@ def test_smp_element_without_merge_key_is_an_internal_error(deployment_schema):
     assert exc.value.message == "map: map[image:x] does not contain declared merge key: name"
 
 
-def test_smp_unknown_patch_directive_is_a_bad_request(deployment_schema):
-    with pytest.raises(errors.BadRequest):
+def test_smp_unknown_patch_directive_in_a_map_is_an_internal_error(deployment_schema):
+    with pytest.raises(errors.InternalError) as exc:
         patch.strategic_merge_patch(_live(), {"metadata": {"labels": {"$patch": "explode"}}}, deployment_schema)
+    assert exc.value.message == "unknown patch type: explode in map: map[$patch:explode]"
+    assert exc.value.to_status()["reason"] == "Unknown" and exc.value.to_status()["code"] == 500
+
+
+def test_smp_patch_delete_on_a_map_leaves_it_empty(deployment_schema):
+    out = patch.strategic_merge_patch(_live(), {"spec": {"strategy": {"$patch": "delete"}}}, deployment_schema)
+    assert out["spec"]["strategy"] == {}
+
+
+def test_smp_retain_keys_must_list_every_patched_field(deployment_schema):
+    body = {"spec": {"strategy": {"$retainKeys": ["rollingUpdate"], "type": "Recreate"}}}
+    with pytest.raises(errors.BadRequest) as exc:
+        patch.strategic_merge_patch(_live(), body, deployment_schema)
+    assert exc.value.message == "invalid patch format of retainKeys"
 
 
 def test_smp_without_schema_behaves_like_merge_patch():

@@ -226,3 +226,17 @@ def test_crd_type_errors_are_422_causes():
          'Invalid value: "string": spec.dnsNames in body must be of type array: "string"'),
     ]
     assert schema.check_types({"spec": {"secretName": 5}}, node) == []
+
+
+def test_crd_required_and_enum_causes():
+    raw = {"type": "object", "properties": {"spec": {
+        "type": "object", "required": ["secretName"],
+        "properties": {"secretName": {"type": "string"}, "kind": {"type": "string", "enum": ["Issuer", "ClusterIssuer"]}},
+    }}}
+    node = schema.crd_schema(raw)
+    causes = schema.crd_type_causes({"spec": {"kind": "Nope"}}, node)
+    assert [(c.reason, c.field, c.message) for c in causes] == [
+        ("FieldValueRequired", "spec.secretName", "Required value"),
+        ("FieldValueNotSupported", "spec.kind", 'Unsupported value: "Nope": supported values: "Issuer", "ClusterIssuer"'),
+    ]
+    assert schema.crd_type_causes({"spec": {"secretName": "s", "kind": "Issuer", "extra": None}}, node) == []

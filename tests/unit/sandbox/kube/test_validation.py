@@ -215,6 +215,16 @@ def test_deployment_selector_is_immutable():
         "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"]
 
 
+def test_container_resource_names():
+    obj = _deployment()
+    obj["spec"]["template"]["spec"]["containers"][0]["resources"] = {"limits": {"storage": "1Gi", "pids": "10"}}
+    path = "spec.template.spec.containers[0].resources.limits"
+    assert _texts(v.validate(DEPLOYMENT, obj, None)) == [
+        f"{path}[storage]: Invalid value: storage: must be a standard resource for containers",
+        f"{path}[pids]: Invalid value: pids: must be a standard resource type or fully qualified",
+        f"{path}[pids]: Invalid value: pids: must be a standard resource for containers"]
+
+
 def test_requests_within_limits_and_volume_mounts_are_fine():
     obj = _deployment()
     spec = obj["spec"]["template"]["spec"]
@@ -234,7 +244,9 @@ def test_job_restart_policy():
     assert v.validate(JOB, _job("Never"), None) == []
     assert _texts(v.validate(JOB, _job("Always"), None)) == [
         'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"']
+    # The pod spec check and the Job check both fire, as on the real server.
     assert _texts(v.validate(JOB, _job("Sometimes"), None)) == [
+        'spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
         'spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "OnFailure", "Never"']
 
 
@@ -278,11 +290,11 @@ def test_cronjob_restart_policy_and_name_length():
 # PVC, Secret, ConfigMap
 
 
-def _pvc(size="10Gi", phase=None):
+def _pvc(size="10Gi", phase=None, capacity=None):
     obj = {"metadata": {"name": "site-data", "namespace": "t1"},
            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}}
     if phase:
-        obj["status"] = {"phase": phase}
+        obj["status"] = {"phase": phase, "capacity": {"storage": capacity or size}}
     return obj
 
 
@@ -291,7 +303,20 @@ def test_pvc_can_grow_but_not_shrink_once_bound():
     assert v.validate(PVC, _pvc("20Gi", "Bound"), old) == []
     causes = v.validate(PVC, _pvc("5Gi", "Bound"), old)
     assert [(c.reason, c.field, c.message) for c in causes] == [
-        ("FieldValueForbidden", "spec.resources.requests.storage", "Forbidden: field can not be less than previous value")]
+        ("FieldValueForbidden", "spec.resources.requests.storage", "Forbidden: field can not be less than status.capacity")]
+
+
+def test_pvc_shrink_back_towards_capacity_after_a_failed_expansion_is_allowed():
+    old = _pvc("20Gi", "Bound", capacity="10Gi")
+    assert v.validate(PVC, _pvc("15Gi", "Bound", capacity="10Gi"), old) == []
+    assert _texts(v.validate(PVC, _pvc("10Gi", "Bound", capacity="10Gi"), old)) == [
+        "spec.resources.requests.storage: Forbidden: field can not be less than status.capacity"]
+
+
+def test_pvc_shrink_without_the_recovery_feature_gate(monkeypatch):
+    monkeypatch.setattr(v, "RECOVER_VOLUME_EXPANSION_FAILURE", False)
+    assert _texts(v.validate(PVC, _pvc("5Gi", "Bound"), _pvc("10Gi", "Bound"))) == [
+        "spec.resources.requests.storage: Forbidden: field can not be less than previous value"]
 
 
 def test_pvc_other_spec_fields_are_immutable():
@@ -419,7 +444,8 @@ def _quota(hard, scopes=None):
             'spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort"}: unsupported scope applied to resource']),
         ({"pods": "1"}, ["Terminating", "NotTerminating"], [
             'spec.scopes: Invalid value: []core.ResourceQuotaScope{"Terminating", "NotTerminating"}: conflicting scopes']),
-        ({"foo": "1"}, None, ["spec.hard[foo]: Invalid value: foo: must be a standard resource for quota"]),
+        ({"foo": "1"}, None, ["spec.hard[foo]: Invalid value: foo: must be a standard resource type or fully qualified",
+                              "spec.hard[foo]: Invalid value: foo: must be a standard resource for quota"]),
     ],
 )
 def test_resource_quota_scopes(hard, scopes, expected):
@@ -431,6 +457,19 @@ def test_scope_errors_repeat_in_causes_but_not_in_the_message():
     assert len(causes) == 2
     assert v.aggregate_message(causes) == (
         'spec.scopes: Invalid value: []core.ResourceQuotaScope{"Terminating"}: unsupported scope applied to resource')
+
+
+def test_limit_range_default_request_may_not_exceed_default():
+    lr = Kind("", "v1", "LimitRange")
+    ok = {"metadata": {"name": "l", "namespace": "t1"}, "spec": {"limits": [
+        {"type": "Container", "default": {"cpu": "1", "memory": "1Gi"}, "defaultRequest": {"cpu": "1", "memory": "1Gi"}}]}}
+    assert v.validate(lr, ok, None) == []
+    bad = copy.deepcopy(ok)
+    bad["spec"]["limits"][0]["defaultRequest"]["cpu"] = "2"
+    assert _texts(v.validate(lr, bad, None)) == [
+        'spec.limits[0].defaultRequest[cpu]: Invalid value: resource.Quantity{i:resource.int64Amount{value:2, scale:0}, '
+        'd:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"2", Format:"DecimalSI"}: '
+        "default request value 2 is greater than default limit value 1"]
 
 
 # --------------------------------------------------------------------------------------------
