@@ -36,26 +36,19 @@ def main(argv: list[str] | None = None, *, factory: Callable[[Settings], Sanic] 
         host=args.host or settings.host,
         port=args.port or settings.port,
         single_process=True,
-        access_log=True,
+        access_log=False,  # server.app logs each request itself, without query strings
         motd=False,
     )
     return 0
 
 
 def _configure_logging() -> None:
-    """Service and access logs on stderr, one line each."""
+    """Service and access logs (server.access) on stderr, one line each."""
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    access = logging.StreamHandler(sys.stderr)
-    access.setFormatter(
-        logging.Formatter('%(asctime)s INFO access: %(host)s "%(request)s" %(status)s %(byte)s%(duration)s')
-    )
-    access_logger = logging.getLogger("sanic.access")
-    access_logger.addHandler(access)
-    access_logger.propagate = False
 
 
 if __name__ == "__main__":

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sanic import Blueprint, Sanic
+from sanic import Blueprint, Request, Sanic
 from sanic.config import Config
+from sanic.response import BaseHTTPResponse
 
 from server import openapi
 from server.auth import KeyChecker, require_api_key
@@ -26,6 +28,7 @@ from server.routes import BLUEPRINTS
 from server.runner import PlaybookRunner
 
 logger = logging.getLogger("server.app")
+access_logger = logging.getLogger("server.access")
 
 APP_NAME = "tenant-provisioner"
 #: Largest request body accepted (413 above): request bodies are small JSON objects.
@@ -88,12 +91,28 @@ def create_app(
             "RESPONSE_TIMEOUT": RESPONSE_TIMEOUT,
         }
     )
+    app.register_middleware(_stamp_request, "request")
     app.register_middleware(require_api_key, "request")
+    app.register_middleware(_log_access, "response")
     for blueprint in [*BLUEPRINTS, openapi.bp, *blueprints]:
         app.blueprint(blueprint)
     app.register_listener(_start_runner, "before_server_start")
     app.register_listener(_stop_runner, "before_server_stop")
     return app
+
+
+async def _stamp_request(request: Request) -> None:
+    request.ctx.started = time.perf_counter()
+
+
+async def _log_access(request: Request, response: BaseHTTPResponse) -> None:
+    """One access line per request: the path without its query string (which may hold a key a
+    client put in the wrong place), the status and the duration."""
+    started = getattr(request.ctx, "started", None)
+    duration = f" {1000 * (time.perf_counter() - started):.1f}ms" if started is not None else ""
+    access_logger.info(
+        '%s "%s %s" %s%s', request.client_ip or "-", request.method, request.path, response.status, duration
+    )
 
 
 async def _start_runner(app: ProvisionerApp) -> None:

@@ -60,7 +60,7 @@ class Operation:
         if isinstance(self.response, type) and issubclass(self.response, BaseModel):
             return self.response
         args = get_args(self.response)
-        if get_origin(self.response) is list and args and issubclass(args[0], BaseModel):
+        if get_origin(self.response) is list and args and isinstance(args[0], type) and issubclass(args[0], BaseModel):
             return args[0]
         return None
 

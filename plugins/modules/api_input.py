@@ -50,22 +50,18 @@ def run_module() -> None:
         supports_check_mode=True,
     )
     try:
-        from server.models.registry import RequestInvalid, validate
+        from server.errors import ApiError
+        from server.models.registry import validate
     except ImportError as exc:  # pragma: no cover - environment problem, not input
         module.fail_json(msg=f"the service's models are not importable by {module._name}: {exc}")
         return
     try:
         value = validate(module.params["operation"], module.params["data"], module.params["context"])
-    except RequestInvalid as exc:
+    except ApiError as exc:
         module.exit_json(
             changed=False,
             valid=False,
-            api_error={
-                "status": 400,
-                "code": "invalid_input",
-                "message": f"invalid input: {exc}",
-                "details": exc.details,
-            },
+            api_error={"status": exc.status_code, "code": exc.code, "message": exc.message, "details": exc.details},
         )
         return
     except KeyError as exc:

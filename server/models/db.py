@@ -19,10 +19,11 @@ something else:
 from __future__ import annotations
 
 import re
+from typing import Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
-from server.models.sites import _Request
+from server.models.common import ApiModel
 
 #: PostgreSQL keeps identifiers to NAMEDATALEN - 1 bytes.
 MAX_IDENTIFIER_BYTES = 63
@@ -66,7 +67,7 @@ def check_database_name(value: str) -> str:
     return value
 
 
-class DbEnable(_Request):
+class DbEnable(ApiModel):
     """POST /sites/:slug/db/enable"""
 
     dbName: str | None = None
@@ -75,3 +76,41 @@ class DbEnable(_Request):
     @classmethod
     def _name(cls, value: str | None) -> str | None:
         return None if value is None else check_database_name(value)
+
+
+# --- responses (API_CONTRACT.md, "DB") --------------------------------------------------------
+class DbEnabled(ApiModel):
+    """The site's database is on: its name and the user the app logs in as."""
+
+    ok: Literal[True]
+    slug: str
+    db_enabled: Literal[True]
+    db_name: str
+    username: str
+
+
+class DbDisabled(ApiModel):
+    """The site's database is off (kept, its user cannot log in)."""
+
+    ok: Literal[True]
+    slug: str
+    db_enabled: Literal[False]
+
+
+class DbPurged(ApiModel):
+    """The site's database, user and credentials Secret are gone."""
+
+    ok: Literal[True]
+    slug: str
+    purged: Literal[True]
+
+
+class DbStatus(ApiModel):
+    """What the site record says, and whether the credentials Secret exists in the cluster."""
+
+    ok: Literal[True]
+    slug: str
+    db_enabled: bool
+    db_name: str | None = Field(description="null until the database is enabled the first time, and after purge")
+    username: str | None = Field(description="null until the database is enabled the first time, and after purge")
+    secret_present: bool

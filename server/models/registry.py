@@ -12,7 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from server.errors import InvalidInput
 from server.models import db, sites
+from server.models.common import invalid_input, validate_slug
 
 # operation -> (body model or None, takes a slug path parameter)
 REQUEST_MODELS: dict[str, tuple[type[BaseModel] | None, bool]] = {
@@ -30,26 +32,16 @@ REQUEST_MODELS: dict[str, tuple[type[BaseModel] | None, bool]] = {
 }
 
 
-class RequestInvalid(Exception):
-    """Field errors as `[{"field": ..., "message": ...}]` (never the submitted values)."""
-
-    def __init__(self, details: list[dict[str, str]]):
-        super().__init__("; ".join(f"{d['field']}: {d['message']}" for d in details))
-        self.details = details
-
-
-def field_errors(error: ValidationError) -> list[dict[str, str]]:
-    """pydantic errors -> API details, without echoing input values (they may be secrets)."""
-    details = []
-    for item in error.errors(include_input=False, include_url=False):
-        field = ".".join(str(part) for part in item["loc"]) or "body"
-        message = item["msg"].removeprefix("Value error, ")
-        details.append({"field": field, "message": message})
-    return details
+#: The error `validate` raises (a 400 with field details).
+RequestInvalid = InvalidInput
 
 
 def validate(operation: str, data: dict[str, Any] | None, context: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Validate the input of `operation`; return it normalised (JSON types) or raise RequestInvalid."""
+    """Validate the input of `operation`; return it normalised (JSON, wire names).
+
+    Raises server.errors.InvalidInput with one detail per problem (slug and body together);
+    messages never echo the submitted values.
+    """
     if operation not in REQUEST_MODELS:
         raise KeyError(f"unknown operation {operation!r}")
     model, takes_slug = REQUEST_MODELS[operation]
@@ -57,18 +49,19 @@ def validate(operation: str, data: dict[str, Any] | None, context: dict[str, Any
     out: dict[str, Any] = {}
     details: list[dict[str, str]] = []
     if takes_slug:
-        slug = data.pop("slug", None)
-        if not isinstance(slug, str) or not sites.valid_slug(slug):
-            details.append({"field": "slug", "message": "is not a site slug (lowercase letters, digits and dashes)"})
-        else:
-            out["slug"] = slug
+        try:
+            out["slug"] = validate_slug(data.pop("slug", None) if isinstance(data.get("slug"), str) else "")
+        except InvalidInput as error:
+            details.extend(error.details)
     if model is not None:
         try:
-            out.update(model.model_validate(data, context=context or {}).model_dump(mode="json"))
-        except ValidationError as exc:
-            details.extend(field_errors(exc))
+            out.update(model.model_validate(data, context=context or {}).model_dump(mode="json", by_alias=True))
+        except ValidationError as error:
+            details.extend(invalid_input(error).details)
     elif data:
         details.extend({"field": key, "message": "Extra inputs are not permitted"} for key in data)
     if details:
-        raise RequestInvalid(details)
+        first = details[0]
+        more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+        raise InvalidInput(f"Invalid {first['field']}: {first['message']}{more}", details=details)
     return out

@@ -3,19 +3,21 @@
 Validation happens here, before any playbook runs; the playbooks validate the same input again
 with the same models (plugins/modules/api_input.py) when an operator runs them directly.
 Limits maxima and the allowed TLS issuers come from the settings, passed as validation context:
-`SiteCreate.model_validate(body, context=limits_context(settings))`.
+`Settings.validation_context()`; the routes get it through `@operation`.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import idna
-from pydantic import BaseModel, PlainSerializer, ConfigDict, Field, ValidationInfo, computed_field, field_validator, model_validator
+from pydantic import Field, PlainSerializer, ValidationInfo, computed_field, field_validator, model_validator
+
+from server.models.common import SLUG_PATTERN, ApiModel, Confirm
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_SLUG = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_SLUG = re.compile(SLUG_PATTERN)
 # An OCI image reference: [registry[:port]/]path[:tag][@digest], lowercase path components.
 _IMAGE = re.compile(
     # A first component is a registry only when it looks like a host (a dot, a port or localhost).
@@ -26,17 +28,6 @@ _IMAGE = re.compile(
 )
 
 DEFAULT_MAXIMA = {"max_cpu": 8, "max_ram_gi": 32, "max_disk_gi": 500}
-
-
-def limits_context(settings: Any) -> dict:
-    """The validation context the models need, taken from the service settings."""
-    return {
-        "max_cpu": settings.max_cpu,
-        "max_ram_gi": settings.max_ram_gi,
-        "max_disk_gi": settings.max_disk_gi,
-        "tls_issuers": list(settings.tls_issuers),
-        "namespace_prefix": settings.namespace_prefix,
-    }
 
 
 def normalise_domain(value: str) -> str:
@@ -74,10 +65,9 @@ def _ctx(info: ValidationInfo, key: str, default: Any = None) -> Any:
     return (info.context or {}).get(key, DEFAULT_MAXIMA.get(key, default))
 
 
-class _Request(BaseModel):
-    """Strict JSON: no coercion of types, unknown fields refused (typos such as "ramGB" are caught)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=False)
+# Request models are ApiModels: strict JSON types, unknown fields refused. Field names are the
+# wire names (camelCase), which the alias generator leaves as they are.
+_Request = ApiModel
 
 
 def _number(value: float) -> int | float:
@@ -156,6 +146,10 @@ class SiteCreate(_LimitsChecks):
     def slug(self) -> str:
         return slug_of(self.domain)
 
+    def api_input(self) -> dict[str, Any]:
+        """The request as its playbook gets it: the slug is derived there again, not passed."""
+        return self.model_dump(mode="json", by_alias=True, exclude={"slug"})
+
 
 class LimitsUpdate(_LimitsChecks):
     """PATCH /sites/:slug/limits"""
@@ -204,14 +198,78 @@ def valid_slug(slug: str) -> bool:
     return bool(_SLUG.match(slug))
 
 
-class Confirm(_Request):
-    """POST /sites/:slug/purge and every other purge: `{"confirm": "DELETE"}`, exactly."""
 
-    confirm: str
 
-    @field_validator("confirm")
-    @classmethod
-    def _exactly_delete(cls, value: str):
-        if value != "DELETE":
-            raise ValueError('must be exactly "DELETE"')
-        return value
+
+# --- responses (API_CONTRACT.md) ------------------------------------------------------------------
+class Limits(ApiModel):
+    cpu: int | float
+    ramGi: int | float
+    diskGi: int
+    pods: Literal[1]
+
+
+class SiteCreated(ApiModel):
+    """POST /sites"""
+
+    domain: str
+    slug: str
+    namespace: str
+    limits: Limits
+
+
+class SiteSummary(ApiModel):
+    """One item of GET /sites."""
+
+    slug: str
+    namespace: str
+    ready: bool
+    domain: str
+    image: str | None
+    containerPort: int | None
+    tlsEnabled: bool
+    tlsIssuer: str | None
+    dbEnabled: bool
+    mailEnabled: bool
+    backupEnabled: bool
+
+
+class LimitsChanged(ApiModel):
+    """PATCH /sites/:slug/limits"""
+
+    slug: str
+    namespace: str
+    limits: Limits
+
+
+class Deployed(ApiModel):
+    """POST /sites/:slug/deploy"""
+
+    slug: str
+    namespace: str
+    image: str
+    containerPort: int
+
+
+class TlsChanged(ApiModel):
+    """PATCH /sites/:slug/tls"""
+
+    ok: Literal[True]
+    slug: str
+    tlsEnabled: bool
+    issuer: str | None
+
+
+class SiteDeleted(ApiModel):
+    """DELETE /sites/:slug"""
+
+    ok: Literal[True]
+    slug: str
+
+
+class SitePurged(ApiModel):
+    """POST /sites/:slug/purge"""
+
+    ok: Literal[True]
+    slug: str
+    purged: Literal[True]

@@ -69,9 +69,11 @@ def create(runs_dir: Path) -> Path:
     return path
 
 
-def write_extravars(private_dir: Path, extravars: dict[str, Any]) -> Path:
-    """Write the run's extra vars file (0600), every string marked unsafe."""
-    return _write_private(private_dir / EXTRAVARS, unsafe_yaml(extravars))
+def write_extravars(private_dir: Path, extravars: dict[str, Any] | str) -> Path:
+    """Write the run's extra vars file (0600): a mapping (every string is marked unsafe) or the
+    YAML `unsafe_yaml` made of one."""
+    content = extravars if isinstance(extravars, str) else unsafe_yaml(extravars)
+    return _write_private(private_dir / EXTRAVARS, content)
 
 
 def _write_private(path: Path, content: str) -> Path:

@@ -95,7 +95,10 @@ class PlaybookRunner:
         playbook_path = self._playbook_path(playbook)
         if not isinstance(api_input, Mapping):
             raise InternalError("api_input must be a mapping", log_context={"playbook": playbook})
-        extravars = {**self.settings.playbook_vars(), "api_input": dict(api_input)}
+        try:
+            extravars = private_dir.unsafe_yaml({**self.settings.playbook_vars(), "api_input": dict(api_input)})
+        except TypeError as error:
+            raise InternalError("api_input must hold JSON values only", log_context={"problem": str(error)}) from None
 
         queued_at = time.monotonic()
         async with self.lanes.hold(slug):
@@ -104,7 +107,14 @@ class PlaybookRunner:
             future = loop.run_in_executor(
                 self._executor, self._execute, playbook_path, extravars, run_secrets
             )
-            record = await _finish_even_if_cancelled(future)
+            try:
+                record = await _finish_even_if_cancelled(future)
+            except Exception as error:  # ansible-runner could not start the run at all
+                logger.exception("run playbook=%s slug=%s status=error", playbook, slug or "-")
+                raise InternalError(
+                    f"Playbook {playbook} could not be started.",
+                    log_context={"playbook": playbook, "slug": slug, "problem": type(error).__name__},
+                ) from None
         finished_at = time.monotonic()
 
         outcome = "200"
@@ -131,7 +141,7 @@ class PlaybookRunner:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     # --- inside the worker thread ----------------------------------------------------------
-    def _execute(self, playbook: Path, extravars: dict[str, Any], secrets: dict[str, str]) -> RunRecord:
+    def _execute(self, playbook: Path, extravars: str, secrets: dict[str, str]) -> RunRecord:
         run_dir = private_dir.create(self.settings.runs_dir)
         marker = str(run_dir)
         deadline = time.monotonic() + self.settings.run_timeout

@@ -56,7 +56,7 @@ def test_unknown_routes_and_methods_answer_in_the_error_shape(settings):
     app = create_app(settings)
     _, response = app.test_client.get("/no/such/route", headers={"X-API-Key": KEY})
     assert (response.status, response.json["error"], response.json["ok"]) == (404, "not_found", False)
-    _, response = app.test_client.put("/health")
+    _, response = app.test_client.post("/health")
     assert (response.status, response.json["error"]) == (405, "method_not_allowed")
     assert response.headers["allow"] == "GET"
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from server.models.registry import RequestInvalid, validate
+from server.errors import InvalidInput as RequestInvalid
+from server.models.registry import validate
 
 GOOD = {"domain": "app.example.com", "cpu": 1, "ramGi": 2, "diskGi": 10}
 

@@ -53,7 +53,15 @@ def test_other_runs_are_left_alone(tmp_path):
         keep.wait(timeout=5)
 
 
-def test_the_service_process_itself_is_never_a_target(tmp_path, monkeypatch):
+def test_the_calling_process_is_never_a_target_even_when_it_carries_the_marker(tmp_path):
     marker = str(tmp_path / "run-self")
-    monkeypatch.setenv(processes.RUN_MARKER, marker)  # does not change /proc/self/environ, but
-    assert os.getpid() not in processes.marked_pids(marker)
+    script = (
+        "import os; from server.runner.processes import marked_pids;"
+        f"print(os.getpid() in marked_pids({marker!r}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, processes.RUN_MARKER: marker},
+        capture_output=True, text=True, check=True,
+    )
+    assert result.stdout.strip() == "False"

@@ -68,3 +68,9 @@ def test_command_file_is_rewritten_without_secrets(tmp_path):
     handler({"status": "running"}, runner_config=Config)
     written = json.loads((tmp_path / "command").read_text())
     assert written["env"] == {"TENANT_DB_ADMIN_PASSWORD": MASK, "HOME": "/root"}
+
+
+def test_input_that_is_not_json_is_refused_before_any_run(runner):
+    with pytest.raises(InternalError, match="JSON values"):
+        asyncio.run(runner.run("selftest_echo.yml", {"when": object()}, None))
+    assert list(runner.settings.runs_dir.iterdir()) == []
