@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from . import control, errors
+from . import control, errors, tables
 from .discovery import AGGREGATED_V2, VERSION, Discovery, wants_aggregated
 from .models.cluster import PATCH_TYPES, Cluster, WriteOptions, WriteResult
 from .openapi import OpenAPI
@@ -128,8 +128,11 @@ class Api:
         if req.method == "GET":
             if route.watch or _truthy(req.query.get("watch")):
                 return self._watch(req, route, req.query.get("fieldSelector"))
-            return json_response(200, self.cluster.read_list(
-                rtype, ns, req.query.get("labelSelector"), req.query.get("fieldSelector")))
+            listed = self.cluster.read_list(rtype, ns, req.query.get("labelSelector"),
+                                            req.query.get("fieldSelector"))
+            if tables.wants_table(req.headers.get("accept")):
+                return self._table(req, rtype, listed["items"], listed["metadata"]["resourceVersion"])
+            return json_response(200, listed)
         if req.method == "POST":
             if rtype.namespaced and ns is None:
                 raise errors.MethodNotAllowed.verb()
@@ -147,7 +150,10 @@ class Api:
             if route.watch or _truthy(req.query.get("watch")):
                 selector = f"metadata.name={name}"
                 return self._watch(req, route, selector)
-            return json_response(200, self.cluster.read(rtype, ns, name))
+            obj = self.cluster.read(rtype, ns, name)
+            if tables.wants_table(req.headers.get("accept")):
+                return self._table(req, rtype, [obj], None)
+            return json_response(200, obj)
         if req.method == "PUT":
             body = _object_body(req, rtype.kind)
             return self._written(rtype, self.cluster.replace(rtype, ns, name, body, _write_options(req)))
@@ -169,7 +175,13 @@ class Api:
         rtype, ns, name, sub = route.rtype, route.namespace, route.name, route.subresource
         if sub == "log":
             _only(req, "GET")
-            return Response(200, self.cluster.pod_log(ns, name).encode(), "text/plain")
+            tail = req.query.get("tailLines")
+            try:
+                tail_lines = int(tail) if tail else None
+            except ValueError:
+                raise errors.BadRequest(f'tailLines: Invalid value: "{tail}"')
+            text = self.cluster.pod_log(ns, name, req.query.get("container"), tail_lines)
+            return Response(200, text.encode(), "text/plain")
         if sub == "scale":
             if req.method == "GET":
                 return json_response(200, self.cluster.read_scale(rtype, ns, name))
@@ -194,6 +206,14 @@ class Api:
             return self._written(rtype, self.cluster.patch(rtype, ns, name, patch_type, body, opts, sub))
         raise errors.MethodNotAllowed.verb()
 
+    def _table(self, req: Request, rtype, objs: list[dict], resource_version: str | None) -> Response:
+        """kubectl's human-readable output: a meta.k8s.io/v1 Table instead of the objects."""
+        if not rtype.custom:
+            objs = [{"apiVersion": rtype.api_version, "kind": rtype.kind, **o} for o in objs]
+        body = tables.table(rtype, objs, resource_version, req.query.get("includeObject") or "Metadata",
+                            list(rtype.printer_columns))
+        return json_response(200, body, content_type=tables.TABLE_CONTENT_TYPE)
+
     def _written(self, rtype, result: WriteResult) -> Response:
         result.obj = self.cluster.render(rtype, result.obj)
         return _write_response(result)
@@ -210,9 +230,16 @@ class Api:
             rtype, route.namespace, req.query.get("labelSelector"), field_selector,
             req.query.get("resourceVersion"), timeout, _truthy(req.query.get("allowWatchBookmarks")))
         cluster = self.cluster
+        as_table = tables.wants_table(req.headers.get("accept"))
+        include = req.query.get("includeObject") or "Metadata"
+        first = [True]
 
         def render(obj: dict) -> dict:
-            return cluster.render(rtype, obj)
+            obj = cluster.render(rtype, obj)
+            if not as_table:
+                return obj
+            headers, first[0] = first[0], False  # column definitions come with the first event only
+            return tables.table(rtype, [obj], None, include, list(rtype.printer_columns), headers)
 
         def bookmark(rv: int) -> dict:
             return {"kind": rtype.kind, "apiVersion": rtype.api_version,

@@ -26,6 +26,10 @@ class GarbageCollector(base.Controller):
         if not owner_uid:
             return
         namespace = base.namespace_of(obj)
+        if namespace is not None:
+            ns = cluster.get("v1", "Namespace", None, namespace)
+            if ns is None or base.is_terminating(ns):
+                return  # the namespace controller is removing everything in it anyway
         kinds = base.served_kinds(cluster, namespaced=namespace is not None)
         for api_version, kind in kinds:
             for dependent in list(cluster.list(api_version, kind, namespace)):

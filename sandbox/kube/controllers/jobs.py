@@ -14,7 +14,7 @@ runs it (kubelet.py) and every pod status change re-syncs the Job:
   then Complete (reason CompletionsReached, `Reached expected number of succeeded pods`);
 * failure: conditions FailureTarget then Failed, with reason BackoffLimitExceeded (`Job has
   reached the specified backoff limit`: failed pods, or container restarts under OnFailure, exceed
-  `backoffLimit`) or DeadlineExceeded (`Job was active longer than specified deadline`:
+  `backoffLimit`; an unfinished pod deleted by someone else counts as failed) or DeadlineExceeded (`Job was active longer than specified deadline`:
   `activeDeadlineSeconds` after startTime); remaining active pods are deleted (their processes
   killed) and counted as failed.
 
@@ -88,6 +88,8 @@ class JobController(base.Controller):
         self._lock = threading.Lock()
         self._stopped = False
         self._syncing: set[str] = set()
+        self._lost: dict[str, int] = {}  # job uid -> unfinished pods deleted by others (count as failed)
+        self._deleting: set[str] = set()  # pod uids this controller deletes itself
 
     # -- hooks --------------------------------------------------------------------------------
 
@@ -100,10 +102,16 @@ class JobController(base.Controller):
     def deleted(self, cluster, rtype, obj: dict) -> None:
         if obj.get("kind") == "Job":
             self._cancel_timers(base.uid_of(obj))
+            self._lost.pop(base.uid_of(obj), None)
             for pod in self._pods(cluster, obj):
                 self.kubelet.kill(base.uid_of(pod), (pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
-        else:
-            self._pod_changed(cluster, obj)
+            return
+        ref = base.controller_ref(obj)
+        if base.uid_of(obj) in self._deleting:
+            self._deleting.discard(base.uid_of(obj))
+        elif ref and ref.get("kind") == "Job" and (obj.get("status") or {}).get("phase") not in _TERMINAL:
+            self._lost[ref.get("uid")] = self._lost.get(ref.get("uid"), 0) + 1
+        self._pod_changed(cluster, obj)
 
     def start(self, cluster) -> None:
         for job in cluster.list("batch/v1", "Job"):
@@ -118,6 +126,8 @@ class JobController(base.Controller):
         self.reset()
 
     def reset(self) -> None:
+        self._lost.clear()
+        self._deleting.clear()
         with self._lock:
             timers, self._timers = list(self._timers.values()), {}
         for timer in timers:
@@ -182,6 +192,7 @@ class JobController(base.Controller):
             status["startTime"] = base.now()
         succeeded = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Succeeded")
         failed = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Failed")
+        failed += self._lost.get(base.uid_of(job), 0)
         restarts = sum(_pod_restarts(p) for p in pods) if (
             (spec.get("template") or {}).get("spec") or {}).get("restartPolicy") == "OnFailure" else 0
         completions = spec.get("completions")
@@ -346,6 +357,7 @@ class JobController(base.Controller):
         return created
 
     def _delete_pod(self, cluster, pod: dict) -> None:
+        self._deleting.add(base.uid_of(pod))
         self.kubelet.kill(base.uid_of(pod), (pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
         base.safe_delete(cluster, "v1", "Pod", base.namespace_of(pod), base.name_of(pod))
 

@@ -26,13 +26,14 @@ conditions, `containerStatuses` / `initContainerStatuses` (state.terminated.exit
 Completed / Error / StartError with containerd's message, e.g. `exec: "foo": executable file not
 found in $PATH`), qosClass, startTime, hostIP/podIP 127.0.0.1. Init containers run in order,
 then all containers together. restartPolicy Never / OnFailure / Always are honoured (restarts
-after a short back-off). `spec.activeDeadlineSeconds` kills the pod (Failed, reason
+after a back-off of 1 s doubling up to 30 s, shown as CrashLoopBackOff). `spec.activeDeadlineSeconds` kills the pod (Failed, reason
 DeadlineExceeded). Deleting a pod kills its processes (SIGTERM to the process group and every
 descendant, SIGKILL after the grace period, at most `MAX_GRACE` seconds here).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -58,7 +59,8 @@ log = logging.getLogger(__name__)
 NODE_NAME = "sandbox"
 HOST_IP = environment.HOST_IP
 MAX_GRACE = 5.0
-RESTART_BACKOFF = 1.0
+RESTART_BACKOFF = 1.0  # first restart delay; doubles per restart up to MAX_RESTART_BACKOFF
+MAX_RESTART_BACKOFF = 30.0
 UNSHARE = shutil.which("unshare") or "/usr/bin/unshare"
 PODEXEC = Path(__file__).resolve().with_name("podexec.py")
 CATALOG = Path(__file__).resolve().parent.parent / "stages" / "images" / "catalog.yaml"
@@ -254,16 +256,19 @@ class PodStatus:
         entry["state"] = {"terminated": result}
         entry["ready"] = entry["started"] = False
 
-    def restarted(self, name: str, init: bool) -> None:
+    def restarted(self, name: str, init: bool) -> float:
+        """Record a restart; returns the back-off to wait before it."""
         entry = self.entry(name, init)
         entry["lastState"] = entry["state"]
         entry["restartCount"] += 1
+        delay = min(RESTART_BACKOFF * 2 ** (entry["restartCount"] - 1), MAX_RESTART_BACKOFF)
         entry["state"] = {"waiting": {
             "reason": "CrashLoopBackOff",
-            "message": f"back-off {int(RESTART_BACKOFF)}s restarting failed container={name} "
+            "message": f"back-off {delay:g}s restarting failed container={name} "
                        f"pod={base.name_of(self.pod)}_{base.namespace_of(self.pod)}({base.uid_of(self.pod)})",
         }}
         entry["ready"] = entry["started"] = False
+        return delay
 
     def to_dict(self) -> dict:
         now = base.now()
@@ -454,11 +459,6 @@ class Kubelet(base.Controller):
             with self._lock:
                 self._reapers = [r for r in self._reapers if r.is_alive()] + [reaper]
             reaper.start()
-
-    def is_running(self, uid: str) -> bool:
-        with self._lock:
-            run = self._runs.get(uid)
-        return bool(run and not run.finished)
 
     # -- the pod thread -----------------------------------------------------------------------
 
@@ -681,8 +681,6 @@ class Kubelet(base.Controller):
         data = environment.config_map_data(obj) if kind == "ConfigMap" else environment.secret_data(obj)
         raw = {}
         if kind == "Secret":
-            import base64
-
             for key, value in (obj.get("data") or {}).items():
                 raw[key] = base64.b64decode(value or "")
         items = source.get("items")
@@ -748,10 +746,10 @@ class Kubelet(base.Controller):
             failed = result["exitCode"] != 0
             if policy == "Never" or (policy == "OnFailure" and not failed) or (init and not failed):
                 return result
-            status.restarted(name, init)
+            delay = status.restarted(name, init)
             if not self._write(cluster, run, status):
                 return result
-            if not self._wait(run, RESTART_BACKOFF):
+            if not self._wait(run, delay):
                 return result
         return result
 

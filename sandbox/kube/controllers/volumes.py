@@ -1,11 +1,18 @@
-"""PersistentVolumeClaims: a dynamic provisioner and the PV binder, backed by host directories.
+"""PersistentVolumeClaims: admission, a dynamic provisioner and the PV binder, on host directories.
+
+Admission on create (as kube-apiserver's DefaultStorageClass and StorageObjectInUseProtection
+plugins): a claim without `storageClassName` gets the default StorageClass (annotation
+`storageclass.kubernetes.io/is-default-class: "true"`), and every claim the finalizer
+`kubernetes.io/pvc-protection`.
 
 Every claim is bound at once (as with an `Immediate` StorageClass whatever its class says): the
-claim gets a directory `claim_dir(state_dir, namespace, name)` (Job pods mount it), a
-PersistentVolume `pvc-<claim uid>` (hostPath = that directory, reclaim policy Delete) when the
-kind is served, `spec.volumeName`, and `status: {phase: Bound, accessModes, capacity}`. When the
-request grows, the capacity follows (online expansion); it never shrinks. Deleting the claim
-deletes its volume and its directory.
+claim gets a directory `claim_dir(state_dir, namespace, name)` (pods mount it), a
+PersistentVolume `pvc-<claim uid>` (hostPath = that directory, reclaim policy Delete),
+`spec.volumeName` and the binder's annotations, and `status: {phase: Bound, accessModes,
+capacity}`. When the request grows, the capacity follows (online expansion); it never shrinks.
+
+Deleting a claim marks it (deletionTimestamp) while a pod that is not finished uses it; once none
+does, the protection finalizer is removed and the claim goes, with its volume and directory.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ from pathlib import Path
 from . import base
 from .quantity import Quantity
 
-PROVISIONER = "sandbox.tenant-provisioner.local/hostpath"
+PROVISIONER = "sandbox.kube/hostpath"
+PROTECTION = "kubernetes.io/pvc-protection"
+_DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
 
 
 def namespace_volumes_dir(state_dir, namespace: str) -> Path:
@@ -54,28 +63,98 @@ def claim_status(pvc: dict) -> dict:
     return status
 
 
+def _storage_class(cluster, name: str | None) -> dict | None:
+    classes = cluster.list("storage.k8s.io/v1", "StorageClass")
+    if name is None:
+        defaults = [c for c in classes if base.annotation(c, _DEFAULT_CLASS) == "true"]
+        return defaults[-1] if defaults else None
+    return next((c for c in classes if base.name_of(c) == name), None)
+
+
+def _claims_in_use(pods: list[dict]) -> set[str]:
+    used = set()
+    for pod in pods:
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            continue
+        for volume in (pod.get("spec") or {}).get("volumes") or ():
+            claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+            if claim:
+                used.add(claim)
+    return used
+
+
 class VolumeController(base.Controller):
-    kinds = (("", "PersistentVolumeClaim"),)
+    kinds = (("", "PersistentVolumeClaim"), ("", "Pod"))
 
     def __init__(self, state_dir: Path):
         self.state_dir = Path(state_dir)
 
-    def settle(self, cluster, rtype, pvc: dict) -> None:
-        if base.is_terminating(pvc):
+    def admit(self, cluster, rtype, obj: dict, old: dict | None, dry_run: bool) -> None:
+        if obj.get("kind") != "PersistentVolumeClaim" or old is not None:
             return
+        spec = obj.setdefault("spec", {})
+        if "storageClassName" not in spec:
+            default = _storage_class(cluster, None)
+            if default is not None:
+                spec["storageClassName"] = base.name_of(default)
+        finalizers = obj.setdefault("metadata", {}).setdefault("finalizers", [])
+        if PROTECTION not in finalizers:
+            finalizers.append(PROTECTION)
+
+    def settle(self, cluster, rtype, obj: dict) -> None:
+        if obj.get("kind") == "Pod":
+            self._release_unused(cluster, base.namespace_of(obj))
+            return
+        pvc = obj
         namespace, name = base.namespace_of(pvc), base.name_of(pvc)
+        if base.is_terminating(pvc):
+            self._release_unused(cluster, namespace)
+            return
         claim_dir(self.state_dir, namespace, name).mkdir(parents=True, exist_ok=True)
         status = claim_status(pvc)
         self._ensure_volume(cluster, pvc, status)
         if not (pvc.get("spec") or {}).get("volumeName"):
-            _set_volume_name(cluster, pvc, volume_name(pvc))
+            self._bind(cluster, pvc, volume_name(pvc))
             pvc = cluster.get("v1", "PersistentVolumeClaim", namespace, name)
             if pvc is None:
                 return
         if status != (pvc.get("status") or {}):
             cluster.write_status("v1", "PersistentVolumeClaim", namespace, name, status)
 
-    def deleted(self, cluster, rtype, pvc: dict) -> None:
+    def _release_unused(self, cluster, namespace: str | None) -> None:
+        """Drop the protection finalizer of terminating claims no running pod uses."""
+        claims = [c for c in cluster.list("v1", "PersistentVolumeClaim", namespace) if base.is_terminating(c)
+                  and PROTECTION in (base.meta(c).get("finalizers") or ())]
+        if not claims:
+            return
+        used = _claims_in_use(cluster.list("v1", "Pod", namespace))
+        for claim in claims:
+            if base.name_of(claim) in used:
+                continue
+            released = dict(claim)
+            released["metadata"] = dict(base.meta(claim))
+            released["metadata"]["finalizers"] = [f for f in released["metadata"]["finalizers"] if f != PROTECTION]
+            base.update_object(cluster, released)
+
+    def _bind(self, cluster, pvc: dict, name: str) -> None:
+        provisioner = _provisioner(cluster, pvc)
+        updated = dict(pvc)
+        updated["spec"] = {**(pvc.get("spec") or {}), "volumeName": name}
+        annotations = dict(base.meta(pvc).get("annotations") or {})
+        annotations.update({
+            "pv.kubernetes.io/bind-completed": "yes",
+            "pv.kubernetes.io/bound-by-controller": "yes",
+            "volume.beta.kubernetes.io/storage-provisioner": provisioner,
+            "volume.kubernetes.io/storage-provisioner": provisioner,
+        })
+        updated["metadata"] = {**base.meta(pvc), "annotations": annotations}
+        base.update_object(cluster, updated)
+
+    def deleted(self, cluster, rtype, obj: dict) -> None:
+        if obj.get("kind") == "Pod":
+            self._release_unused(cluster, base.namespace_of(obj))
+            return
+        pvc = obj
         namespace, name = base.namespace_of(pvc), base.name_of(pvc)
         shutil.rmtree(claim_dir(self.state_dir, namespace, name), ignore_errors=True)
         if base.served_version(cluster, "", "PersistentVolume"):
@@ -89,6 +168,10 @@ class VolumeController(base.Controller):
 
     def start(self, cluster) -> None:
         for pvc in cluster.list("v1", "PersistentVolumeClaim"):
+            if base.is_terminating(pvc):
+                with cluster.lock:
+                    self._release_unused(cluster, base.namespace_of(pvc))
+                continue
             with cluster.lock:
                 current = cluster.get("v1", "PersistentVolumeClaim", base.namespace_of(pvc), base.name_of(pvc))
                 if current is not None:
@@ -120,7 +203,7 @@ class VolumeController(base.Controller):
             cluster.create_internal({
                 "apiVersion": "v1",
                 "kind": "PersistentVolume",
-                "metadata": {"name": name, "annotations": {"pv.kubernetes.io/provisioned-by": PROVISIONER}},
+                "metadata": {"name": name, "annotations": {"pv.kubernetes.io/provisioned-by": _provisioner(cluster, pvc)}},
                 "spec": volume_spec,
             })
             existing = cluster.get("v1", "PersistentVolume", None, name)
@@ -133,7 +216,6 @@ class VolumeController(base.Controller):
             cluster.write_status("v1", "PersistentVolume", None, name, {"phase": "Bound"})
 
 
-def _set_volume_name(cluster, pvc: dict, name: str) -> None:
-    updated = dict(pvc)
-    updated["spec"] = {**(pvc.get("spec") or {}), "volumeName": name}
-    base.update_object(cluster, updated)
+def _provisioner(cluster, pvc: dict) -> str:
+    storage_class = _storage_class(cluster, (pvc.get("spec") or {}).get("storageClassName") or "")
+    return (storage_class or {}).get("provisioner") or PROVISIONER

@@ -897,18 +897,27 @@ class Cluster:
     # ------------------------------------------------------------------------------------------
     # pod logs
 
-    def pod_log(self, namespace: str, name: str) -> str:
+    def pod_log(self, namespace: str, name: str, container: str | None = None, tail_lines: int | None = None) -> str:
+        """The log the simulated kubelet wrote for a pod ("" before it ran). `follow` is not supported:
+        the log as it is now is returned and the response ends."""
         rtype = self.registry.lookup("", "v1", "pods")
-        self._get_or_404(rtype, namespace, name)
+        pod = self._get_or_404(rtype, namespace, name)
+        names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or ()]
+        if container and container not in names:
+            raise errors.BadRequest(f"container {container} is not valid for pod {name}")
         try:
-            from ..controllers.jobs import pod_log_path
-        except ImportError:  # the Job runner is not installed: pods have no logs
+            from ..controllers import pod_log_path
+        except ImportError:  # no simulated kubelet: pods have no logs
             return ""
-        path = pod_log_path(self.state_dir, namespace, name)
+        path = pod_log_path(self.state_dir, namespace, name, container)
         try:
-            return Path(path).read_text(errors="replace")
+            text = Path(path).read_text(errors="replace")
         except FileNotFoundError:
             return ""
+        if tail_lines is not None and tail_lines >= 0:
+            lines = text.splitlines(keepends=True)
+            text = "".join(lines[-tail_lines:]) if tail_lines else ""
+        return text
 
     # ------------------------------------------------------------------------------------------
     # internal API for simulated controllers (all under self.lock, reentrant)

@@ -54,6 +54,7 @@ class ResourceType:
     scale: ScalePaths | None = None
     crd_name: str | None = None
     open_api_schema: dict | None = None  # CRD version schema (custom kinds only)
+    printer_columns: tuple = ()  # CRD version additionalPrinterColumns (kubectl get columns)
     _schema: object = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -188,6 +189,7 @@ def types_from_crd(crd: dict) -> list[ResourceType]:
                 scale=scale,
                 crd_name=(crd.get("metadata") or {}).get("name"),
                 open_api_schema=(ver.get("schema") or {}).get("openAPIV3Schema"),
+                printer_columns=tuple(ver.get("additionalPrinterColumns") or ()),
             )
         )
     return out

@@ -3,8 +3,9 @@
 It keeps what the controllers rely on and nothing else: objects by (apiVersion, kind, namespace,
 name), uid and resourceVersion, generation bumps on spec changes, no write when nothing changes,
 and the hook order of the real Cluster: `admit` before a create/update is stored, `settle` after
-a stored write, `deleted` after a removal (internal writes included). Kinds come from the real
-registry table; CRD kinds (cert-manager) are added as custom types.
+a stored write, `deleted` after a removal (internal writes included); deleting an object with
+finalizers marks it (deletionTimestamp) and it goes when an update empties them. Kinds come from
+the real registry table; CRD kinds (cert-manager) are added as custom types.
 """
 
 from __future__ import annotations
@@ -146,10 +147,23 @@ class FakeCluster:
     def delete_internal(self, api_version, kind, namespace, name):
         rtype = self._rtype(api_version, kind)
         with self.lock:
-            obj = self.objects.pop((api_version, kind, namespace or "", name), None)
+            obj = self.objects.get((api_version, kind, namespace or "", name))
             if obj is None:
                 return None
-            self.writes.append(("delete", kind, name))
+            if obj["metadata"].get("finalizers"):
+                if not obj["metadata"].get("deletionTimestamp"):
+                    marked = copy.deepcopy(obj)
+                    marked["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+                    self._put(marked, obj)
+                return self.get(api_version, kind, namespace, name)
+            return self._remove(rtype, obj)
+
+    def _remove(self, rtype, obj):
+        with self.lock:
+            meta = obj["metadata"]
+            if self.objects.pop(self._key(obj), None) is None:
+                return obj
+            self.writes.append(("delete", obj["kind"], meta["name"]))
             for ctl in self._hooks(rtype):
                 ctl.deleted(self, rtype, copy.deepcopy(obj))
             return obj
@@ -172,4 +186,8 @@ class FakeCluster:
             if current is None:
                 break
             ctl.settle(self, rtype, copy.deepcopy(current))
+        current = self.objects.get(self._key(new))
+        if current is not None and current["metadata"].get("deletionTimestamp") \
+                and not current["metadata"].get("finalizers") and current["kind"] != "Namespace":
+            self._remove(rtype, current)
         return copy.deepcopy(self.objects.get(self._key(new), new))
