@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.kube",
     "tests.fixtures.mailcow",
     "tests.fixtures.postgres",
+    "tests.fixtures.stack",
 ]

@@ -1,0 +1,400 @@
+"""The site endpoints over real HTTP: service -> runner -> playbooks -> sandbox cluster.
+
+Every check of the result reads the cluster through its API (a channel the playbooks did not
+use for the answer), not only the response body.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+import requests
+
+SITE = {"domain": "app.example.com", "cpu": 1, "ramGi": 2, "diskGi": 10}
+SLUG = "app-example-com"
+NS = "tenant-app-example-com"
+
+
+def kget(kube, path: str) -> dict | None:
+    """GET from the cluster; None on 404."""
+    response = requests.get(kube.url + path, timeout=10)
+    if response.status_code == 404:
+        return None
+    response.raise_for_status()
+    return response.json()
+
+
+def create(api, **overrides) -> requests.Response:
+    return api.request("POST", "/sites", json={**SITE, **overrides})
+
+
+def created(api, **overrides) -> dict:
+    response = create(api, **overrides)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def deployed(api, slug=SLUG, image="ghcr.io/org/app:1.0", port=3000) -> dict:
+    response = api.request("POST", f"/sites/{slug}/deploy", json={"image": image, "containerPort": port})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def assert_error(response: requests.Response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["ok"] is False and body["error"] == code and body["message"], body
+    return body
+
+
+# --- POST /sites --------------------------------------------------------------------------------
+def test_create_site_answers_contract_body_and_builds_namespace(api, kube):
+    body = created(api)
+    assert body == {
+        "domain": "app.example.com",
+        "slug": SLUG,
+        "namespace": NS,
+        "limits": {"cpu": 1, "ramGi": 2, "diskGi": 10, "pods": 1},
+    }
+    ns = kget(kube, f"/api/v1/namespaces/{NS}")
+    assert ns["metadata"]["labels"]["tenant-provisioner.io/state"] == "active"
+    assert ns["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "tenant-provisioner"
+    assert ns["metadata"]["annotations"]["tenant-provisioner.io/domain"] == "app.example.com"
+
+    quotas = {q["metadata"]["name"]: q["spec"] for q in kget(kube, f"/api/v1/namespaces/{NS}/resourcequotas")["items"]}
+    assert quotas["site-compute"]["scopes"] == ["NotTerminating"]
+    assert quotas["site-compute"]["hard"] == {
+        "pods": "1", "requests.cpu": "1", "limits.cpu": "1", "requests.memory": "2Gi", "limits.memory": "2Gi",
+    }
+    assert quotas["site-jobs"]["scopes"] == ["Terminating"]
+    assert "scopes" not in quotas["site-storage"]
+    assert quotas["site-storage"]["hard"] == {"requests.storage": "10Gi", "persistentvolumeclaims": "1"}
+
+    limits = kget(kube, f"/api/v1/namespaces/{NS}/limitranges/site-defaults")["spec"]["limits"][0]
+    assert limits["default"] == {"cpu": "1", "memory": "2Gi"}
+    policy = kget(kube, f"/apis/networking.k8s.io/v1/namespaces/{NS}/networkpolicies/site-isolation")
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    pvc = kget(kube, f"/api/v1/namespaces/{NS}/persistentvolumeclaims/site-data")
+    assert pvc["spec"]["resources"]["requests"]["storage"] == "10Gi"
+    assert pvc["status"]["phase"] == "Bound"
+
+
+def test_create_site_with_idn_domain_stores_punycode(api, kube):
+    body = created(api, domain="Bücher.Example.COM")
+    assert body["domain"] == "xn--bcher-kva.example.com"
+    assert body["slug"] == "xn--bcher-kva-example-com"
+    ns = kget(kube, "/api/v1/namespaces/tenant-xn--bcher-kva-example-com")
+    assert ns["metadata"]["annotations"]["tenant-provisioner.io/domain"] == "xn--bcher-kva.example.com"
+
+
+def test_create_site_twice_answers_409(api):
+    created(api)
+    assert_error(create(api), 409, "already_exists")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"domain": "a" * 64 + ".example.com"}, "domain"),
+        ({"domain": "a" * 50 + ".example.com"}, "domain"),  # namespace name over 63 characters
+        ({"domain": "not a hostname"}, "domain"),
+        ({"domain": "localhost"}, "domain"),
+        ({"domain": "10.0.0.1"}, "domain"),
+        ({"domain": "under_score.example.com"}, "domain"),
+        ({"cpu": 0}, "cpu"),
+        ({"cpu": "1"}, "cpu"),
+        ({"cpu": 1000}, "cpu"),
+        ({"ramGi": -1}, "ramGi"),
+        ({"ramGi": True}, "ramGi"),
+        ({"diskGi": 2.5}, "diskGi"),
+        ({"diskGi": 100000}, "diskGi"),
+        ({"tlsIssuer": "nobody-knows-me"}, "tlsIssuer"),
+        ({"tlsEnabled": "yes"}, "tlsEnabled"),
+        ({"ramGB": 2}, "ramGB"),
+    ],
+)
+def test_create_site_refuses_bad_input_before_any_playbook(api, kube, overrides, field):
+    body = assert_error(create(api, **overrides), 400, "invalid_input")
+    assert field in {d["field"] for d in body["details"]}
+    namespaces = kget(kube, "/api/v1/namespaces?labelSelector=app.kubernetes.io/managed-by%3Dtenant-provisioner")
+    assert namespaces["items"] == []
+
+
+@pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b"", b'"text"'])
+def test_create_site_refuses_non_json_bodies(api, raw):
+    response = api.request("POST", "/sites", data=raw, headers={"Content-Type": "application/json"})
+    assert_error(response, 400, "invalid_json")
+
+
+def test_create_site_missing_fields_are_named(api):
+    body = assert_error(api.request("POST", "/sites", json={"domain": "a.example.com"}), 400, "invalid_input")
+    assert {d["field"] for d in body["details"]} == {"cpu", "ramGi", "diskGi"}
+
+
+# --- GET /sites ---------------------------------------------------------------------------------
+def test_list_sites_is_sorted_with_nulls_before_first_deploy(api):
+    assert api.request("GET", "/sites").json() == []
+    created(api, domain="b.example.com")
+    created(api, domain="a.example.com", tlsEnabled=True, tlsIssuer="letsencrypt-staging")
+    sites = api.request("GET", "/sites").json()
+    assert [s["slug"] for s in sites] == ["a-example-com", "b-example-com"]
+    assert sites[0] == {
+        "slug": "a-example-com",
+        "namespace": "tenant-a-example-com",
+        "ready": False,
+        "domain": "a.example.com",
+        "image": None,
+        "containerPort": None,
+        "tlsEnabled": True,
+        "tlsIssuer": "letsencrypt-staging",
+        "dbEnabled": False,
+        "mailEnabled": False,
+        "backupEnabled": False,
+    }
+
+
+def test_list_shows_ready_after_deploy_and_not_ready_with_sandbox_annotation(api, kube):
+    created(api, domain="a.example.com")
+    created(api, domain="b.example.com")
+    deployed(api, "a-example-com")
+    deployed(api, "b-example-com")
+    # The sandbox-only annotation keeps a Deployment from ever becoming available.
+    patch = {"metadata": {"annotations": {"sandbox.tenant-provisioner.local/never-ready": "true"}}}
+    response = requests.patch(
+        kube.url + "/apis/apps/v1/namespaces/tenant-b-example-com/deployments/site",
+        json=patch, headers={"Content-Type": "application/merge-patch+json"}, timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    sites = {s["slug"]: s for s in api.request("GET", "/sites").json()}
+    assert sites["a-example-com"]["ready"] is True
+    assert sites["a-example-com"]["image"] == "ghcr.io/org/app:1.0"
+    assert sites["a-example-com"]["containerPort"] == 3000
+    assert sites["b-example-com"]["ready"] is False
+
+
+# --- PATCH /sites/:slug/limits ------------------------------------------------------------------
+def test_limits_update_changes_quota_limit_range_volume_and_app(api, kube):
+    created(api)
+    deployed(api)
+    response = api.request("PATCH", f"/sites/{SLUG}/limits", json={"cpu": 0.5, "ramGi": 4, "diskGi": 20})
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "slug": SLUG, "namespace": NS, "limits": {"cpu": 0.5, "ramGi": 4, "diskGi": 20, "pods": 1},
+    }
+    quota = kget(kube, f"/api/v1/namespaces/{NS}/resourcequotas/site-compute")["spec"]["hard"]
+    assert quota["limits.cpu"] == "500m" and quota["limits.memory"] == "4Gi"
+    storage = kget(kube, f"/api/v1/namespaces/{NS}/resourcequotas/site-storage")["spec"]["hard"]
+    assert storage["requests.storage"] == "20Gi"
+    assert kget(kube, f"/api/v1/namespaces/{NS}/limitranges/site-defaults")["spec"]["limits"][0]["default"] == {
+        "cpu": "500m", "memory": "4Gi",
+    }
+    pvc = kget(kube, f"/api/v1/namespaces/{NS}/persistentvolumeclaims/site-data")
+    assert pvc["spec"]["resources"]["requests"]["storage"] == "20Gi"
+    container = kget(kube, f"/apis/apps/v1/namespaces/{NS}/deployments/site")["spec"]["template"]["spec"]["containers"][0]
+    assert container["resources"] == {"requests": {"cpu": "500m", "memory": "4Gi"}, "limits": {"cpu": "500m", "memory": "4Gi"}}
+
+
+def test_limits_update_keeps_fields_not_given(api):
+    created(api)
+    response = api.request("PATCH", f"/sites/{SLUG}/limits", json={"ramGi": 3})
+    assert response.json()["limits"] == {"cpu": 1, "ramGi": 3, "diskGi": 10, "pods": 1}
+
+
+def test_limits_update_refuses_to_shrink_disk_with_409(api, kube):
+    created(api)
+    assert_error(api.request("PATCH", f"/sites/{SLUG}/limits", json={"diskGi": 5}), 409, "conflict")
+    pvc = kget(kube, f"/api/v1/namespaces/{NS}/persistentvolumeclaims/site-data")
+    assert pvc["spec"]["resources"]["requests"]["storage"] == "10Gi"
+
+
+@pytest.mark.parametrize("body", [{}, {"cpu": -1}, {"diskGi": "20"}, {"pods": 2}])
+def test_limits_update_refuses_bad_input(api, body):
+    assert_error(api.request("PATCH", f"/sites/{SLUG}/limits", json=body), 400, "invalid_input")
+
+
+def test_limits_update_of_unknown_site_answers_404(api):
+    assert_error(api.request("PATCH", "/sites/nope-example-com/limits", json={"cpu": 1}), 404, "site_not_found")
+
+
+# --- POST /sites/:slug/deploy -------------------------------------------------------------------
+def test_deploy_applies_recreate_deployment_service_and_ingress(api, kube):
+    created(api)
+    assert deployed(api) == {"slug": SLUG, "namespace": NS, "image": "ghcr.io/org/app:1.0", "containerPort": 3000}
+    deployment = kget(kube, f"/apis/apps/v1/namespaces/{NS}/deployments/site")
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    assert deployment["spec"]["replicas"] == 1
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "ghcr.io/org/app:1.0"
+    assert container["ports"][0]["containerPort"] == 3000
+    assert container["volumeMounts"] == [{"name": "site-data", "mountPath": "/data"}]
+    service = kget(kube, f"/api/v1/namespaces/{NS}/services/site")
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    ingress = kget(kube, f"/apis/networking.k8s.io/v1/namespaces/{NS}/ingresses/site")
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["spec"]["rules"][0]["host"] == "app.example.com"
+    assert "tls" not in ingress["spec"]
+
+
+def test_deploy_again_with_new_image_updates_the_same_deployment(api, kube):
+    created(api)
+    deployed(api)
+    deployed(api, image="ghcr.io/org/app:2.0", port=8080)
+    deployment = kget(kube, f"/apis/apps/v1/namespaces/{NS}/deployments/site")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert (container["image"], container["ports"][0]["containerPort"]) == ("ghcr.io/org/app:2.0", 8080)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"image": "", "containerPort": 80}, {"image": "nginx", "containerPort": 0},
+     {"image": "nginx", "containerPort": 65536}, {"image": "nginx"}, {"image": "Bad Image", "containerPort": 80},
+     {"image": "{{ lookup('pipe', 'id') }}", "containerPort": 80}],
+)
+def test_deploy_refuses_bad_input(api, body):
+    assert_error(api.request("POST", f"/sites/{SLUG}/deploy", json=body), 400, "invalid_input")
+
+
+def test_deploy_to_unknown_site_answers_404(api):
+    response = api.request("POST", "/sites/nope-example-com/deploy", json={"image": "nginx", "containerPort": 80})
+    assert_error(response, 404, "site_not_found")
+
+
+def test_deploy_to_invalid_slug_answers_400(api):
+    response = api.request("POST", "/sites/Not_A_Slug/deploy", json={"image": "nginx", "containerPort": 80})
+    assert_error(response, 400, "invalid_input")
+
+
+# --- PATCH /sites/:slug/tls ---------------------------------------------------------------------
+def _tls_secret_names(kube) -> set[str]:
+    secrets = kget(kube, f"/api/v1/namespaces/{NS}/secrets")["items"]
+    return {s["metadata"]["name"] for s in secrets if s.get("type") == "kubernetes.io/tls"}
+
+
+def test_tls_enable_issuer_change_and_disable(api, kube):
+    created(api)
+    deployed(api)
+    response = api.request("PATCH", f"/sites/{SLUG}/tls", json={"enabled": True, "issuer": "letsencrypt-prod"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"ok": True, "slug": SLUG, "tlsEnabled": True, "issuer": "letsencrypt-prod"}
+    ingress = kget(kube, f"/apis/networking.k8s.io/v1/namespaces/{NS}/ingresses/site")
+    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt-prod"
+    assert ingress["spec"]["tls"] == [{"hosts": ["app.example.com"], "secretName": "site-tls-letsencrypt-prod"}]
+    certificate = kget(kube, f"/apis/cert-manager.io/v1/namespaces/{NS}/certificates/site-tls-letsencrypt-prod")
+    assert certificate["spec"]["issuerRef"]["name"] == "letsencrypt-prod"
+    assert _tls_secret_names(kube) == {"site-tls-letsencrypt-prod"}
+
+    # Another issuer: a new secret name, so cert-manager really issues a new certificate.
+    response = api.request("PATCH", f"/sites/{SLUG}/tls", json={"enabled": True, "issuer": "letsencrypt-staging"})
+    assert response.json()["issuer"] == "letsencrypt-staging"
+    ingress = kget(kube, f"/apis/networking.k8s.io/v1/namespaces/{NS}/ingresses/site")
+    assert ingress["spec"]["tls"][0]["secretName"] == "site-tls-letsencrypt-staging"
+    assert kget(kube, f"/apis/cert-manager.io/v1/namespaces/{NS}/certificates/site-tls-letsencrypt-prod") is None
+    assert _tls_secret_names(kube) == {"site-tls-letsencrypt-staging"}
+
+    response = api.request("PATCH", f"/sites/{SLUG}/tls", json={"enabled": False})
+    assert response.json() == {"ok": True, "slug": SLUG, "tlsEnabled": False, "issuer": "letsencrypt-staging"}
+    ingress = kget(kube, f"/apis/networking.k8s.io/v1/namespaces/{NS}/ingresses/site")
+    assert "tls" not in ingress["spec"]
+    assert "cert-manager.io/cluster-issuer" not in (ingress["metadata"].get("annotations") or {})
+    assert kget(kube, f"/apis/cert-manager.io/v1/namespaces/{NS}/certificates")["items"] == []
+    assert _tls_secret_names(kube) == set()
+
+
+def test_tls_set_before_deploy_is_used_by_deploy(api, kube):
+    created(api)
+    api.request("PATCH", f"/sites/{SLUG}/tls", json={"enabled": True, "issuer": "letsencrypt-staging"})
+    deployed(api)
+    ingress = kget(kube, f"/apis/networking.k8s.io/v1/namespaces/{NS}/ingresses/site")
+    assert ingress["spec"]["tls"][0]["secretName"] == "site-tls-letsencrypt-staging"
+
+
+def test_tls_refuses_unknown_issuer_and_unknown_site(api):
+    assert_error(api.request("PATCH", f"/sites/{SLUG}/tls", json={"enabled": True, "issuer": "evil"}), 400, "invalid_input")
+    assert_error(api.request("PATCH", "/sites/nope-example-com/tls", json={"enabled": False}), 404, "site_not_found")
+
+
+# --- DELETE /sites/:slug and POST /sites/:slug/purge --------------------------------------------
+def test_soft_delete_takes_site_offline_and_keeps_data(api, kube):
+    created(api)
+    deployed(api)
+    response = api.request("DELETE", f"/sites/{SLUG}")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"ok": True, "slug": SLUG}
+    assert kget(kube, f"/apis/apps/v1/namespaces/{NS}/deployments/site") is None
+    assert kget(kube, f"/api/v1/namespaces/{NS}/services/site") is None
+    assert kget(kube, f"/apis/networking.k8s.io/v1/namespaces/{NS}/ingresses/site") is None
+    assert kget(kube, f"/api/v1/namespaces/{NS}/persistentvolumeclaims/site-data") is not None
+    ns = kget(kube, f"/api/v1/namespaces/{NS}")
+    assert ns["metadata"]["labels"]["tenant-provisioner.io/state"] == "deleted"
+    assert api.request("GET", "/sites").json() == []
+    assert_error(create(api), 409, "already_exists")
+    assert_error(api.request("DELETE", f"/sites/{SLUG}"), 404, "site_not_found")
+    assert_error(api.request("POST", f"/sites/{SLUG}/deploy", json={"image": "nginx", "containerPort": 80}),
+                 404, "site_not_found")
+
+
+def test_purge_needs_exact_confirmation(api, kube):
+    created(api)
+    for body in ({"confirm": "delete"}, {}, {"confirm": "DELETE", "extra": 1}, {"confirm": True}, {"confirm": "DELETE "}):
+        assert_error(api.request("POST", f"/sites/{SLUG}/purge", json=body), 400, "invalid_input")
+    assert kget(kube, f"/api/v1/namespaces/{NS}") is not None
+
+
+def test_purge_leaves_nothing_and_answers_404_the_second_time(api, kube):
+    created(api)
+    deployed(api)
+    response = api.request("POST", f"/sites/{SLUG}/purge", json={"confirm": "DELETE"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"ok": True, "slug": SLUG, "purged": True}
+    assert kget(kube, f"/api/v1/namespaces/{NS}") is None
+    leftovers = kget(kube, "/api/v1/persistentvolumeclaims")["items"] + kget(kube, "/apis/apps/v1/deployments")["items"]
+    assert [o for o in leftovers if o["metadata"]["namespace"] == NS] == []
+    assert_error(api.request("POST", f"/sites/{SLUG}/purge", json={"confirm": "DELETE"}), 404, "site_not_found")
+    created(api)  # the domain is free again
+
+
+def test_purge_works_on_soft_deleted_site(api, kube):
+    created(api)
+    api.request("DELETE", f"/sites/{SLUG}")
+    response = api.request("POST", f"/sites/{SLUG}/purge", json={"confirm": "DELETE"})
+    assert response.status_code == 200, response.text
+    assert kget(kube, f"/api/v1/namespaces/{NS}") is None
+
+
+# --- lanes with real playbooks ------------------------------------------------------------------
+_RUN_LINE = re.compile(r"run playbook=site_deploy\.yml slug=(\S+) status=\S+ result=200 queued=([\d.]+)s duration=([\d.]+)s")
+
+
+def _deploy_concurrently(api, slugs: list[str]) -> list[tuple[str, float, float]]:
+    before = len(_RUN_LINE.findall(api.log()))
+    results = []
+
+    def deploy(slug):
+        results.append(api.request("POST", f"/sites/{slug}/deploy", json={"image": "nginx:1", "containerPort": 80}))
+
+    threads = [threading.Thread(target=deploy, args=(slug,)) for slug in slugs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in results] == [200] * len(slugs), [r.text for r in results]
+    return [(slug, float(q), float(d)) for slug, q, d in _RUN_LINE.findall(api.log())[before:]]
+
+
+def test_two_deploys_to_one_site_are_serialized(api):
+    created(api)
+    runs = _deploy_concurrently(api, [SLUG, SLUG])
+    assert len(runs) == 2
+    first, second = sorted(runs, key=lambda run: run[1])
+    # The second waited in the site's lane for (most of) the first run.
+    assert second[1] >= 0.8 * first[2], runs
+
+
+def test_deploys_to_two_sites_run_in_parallel(api):
+    created(api, domain="a.example.com")
+    created(api, domain="b.example.com")
+    runs = _deploy_concurrently(api, ["a-example-com", "b-example-com"])
+    assert len(runs) == 2
+    assert all(queued < 0.5 for _, queued, _ in runs), runs
