@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from .controllers import default_controllers
 from .models.cluster import Cluster
 from .server import serve
 
@@ -45,15 +46,6 @@ def write_kubeconfig(path: Path, server_url: str) -> None:
     tmp.replace(path)
 
 
-def load_controllers(state_dir: Path) -> list:
-    try:
-        from .controllers import default_controllers
-    except ImportError as exc:  # the controllers package is optional for the API itself
-        log.warning("running without simulated controllers: %s", exc)
-        return []
-    return default_controllers(state_dir)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.kube", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True, help="TCP port to listen on")
@@ -67,9 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     state_dir = args.state_dir or Path(tempfile.mkdtemp(prefix="sandbox-kube-"))
     state_dir.mkdir(parents=True, exist_ok=True)
 
-    cluster = Cluster(state_dir, load_controllers(state_dir))
+    cluster = Cluster(state_dir, default_controllers(state_dir))
     server = serve(cluster, args.host, args.port, access_log=not args.quiet)
-    url = f"http://{args.host}:{server.server_address[1]}"
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "") else args.host
+    url = f"http://{host}:{server.server_address[1]}"
     if args.kubeconfig:
         write_kubeconfig(args.kubeconfig, url)
     cluster.start()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -395,7 +394,3 @@ def go_json_error(exc: json.JSONDecodeError, text: str) -> str:
     if msg.startswith("Invalid control character"):
         return f"invalid character {quoted} in string literal"
     return f"invalid character {quoted} looking for beginning of value"
-
-
-def elapsed_ms(start: float) -> float:
-    return (time.perf_counter() - start) * 1000.0

@@ -163,11 +163,14 @@ def test_k8s_wait_for_deployment_to_be_available(run_playbook, kubectl):
 def test_k8s_info_with_label_selectors(run_playbook):
     other = {**NAMESPACE, "metadata": {"name": "t2", "labels": {"tenant": "b"}}}
     _assert_ok(run_playbook([_k8s("Namespaces", definition=[NAMESPACE, other])]))
-    info = run_playbook([{"name": "Info", "kubernetes.core.k8s_info": {
+    tasks = [{"name": "Info", "kubernetes.core.k8s_info": {
         "kind": "Namespace", "label_selectors": ["tenant", "kubernetes.io/metadata.name in (t1,t2,t3)",
-                                                 "tenant!=b"]}}])
-    _assert_ok(info)
-    assert [r["metadata"]["name"] for r in info.result("Info")["resources"]] == ["t1"]
+                                                 "tenant!=b"]}}]
+    for _ in range(2):
+        info = run_playbook(tasks)
+        _assert_ok(info)
+        assert info.changed == []
+        assert [r["metadata"]["name"] for r in info.result("Info")["resources"]] == ["t1"]
     by_field = run_playbook([{"name": "Info", "kubernetes.core.k8s_info": {
         "kind": "ConfigMap", "namespace": "t2", "field_selectors": ["metadata.name=kube-root-ca.crt"]}}])
     _assert_ok(by_field)
@@ -204,3 +207,25 @@ def test_k8s_invalid_objects_fail_with_the_real_status(run_playbook, kubectl, de
     status = json.loads(result["msg"][len("Failed to create object: "):])
     assert (status["kind"], status["code"], status["reason"]) == ("Status", code, "Invalid")
     assert status["message"].startswith(message)
+
+
+def test_k8s_scale_and_json_patch(run_playbook, kubectl):
+    _assert_ok(run_playbook([_k8s("Namespace", definition=NAMESPACE), _k8s("Objects", definition=[DEPLOYMENT,
+                                                                                                    CONFIGMAP])]))
+    tasks = [
+        {"name": "Scale", "kubernetes.core.k8s_scale": {"api_version": "apps/v1", "kind": "Deployment",
+                                                         "name": "web", "namespace": "t1", "replicas": 3,
+                                                         "wait": True, "wait_timeout": 30}},
+        {"name": "Patch", "kubernetes.core.k8s_json_patch": {"kind": "ConfigMap", "namespace": "t1", "name": "cfg",
+                                                              "patch": [{"op": "add", "path": "/data/j",
+                                                                         "value": "w"}]}},
+    ]
+    run = run_playbook(tasks)
+    _assert_ok(run)
+    assert run.changed == ["Scale", "Patch"]
+    deploy = _get(kubectl, "deployment", "web", "-n", "t1")
+    assert deploy["spec"]["replicas"] == 3 and deploy["status"]["availableReplicas"] == 3
+    assert _get(kubectl, "configmap", "cfg", "-n", "t1")["data"] == {"k": "v", "j": "w"}
+    again = run_playbook(tasks[:1])
+    _assert_ok(again)
+    assert again.changed == []

@@ -136,3 +136,31 @@ def test_typed_create_generator_is_refused_because_protobuf_is_unsupported(kubec
     proc = kubectl("create", "namespace", "t3", check=False)
     assert proc.returncode != 0
     assert "unknown format" in proc.stderr
+
+
+def test_get_prints_the_server_side_columns(kubectl):
+    kubectl("apply", "--server-side", "-f", "-", input=_docs(NAMESPACE, DEPLOYMENT, CONFIGMAP))
+    kubectl("rollout", "status", "deployment/kweb", "-n", "t2", "--timeout=30s")
+    lines = kubectl("get", "deployment,configmap", "-n", "t2").stdout.splitlines()
+    assert lines[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert lines[1].split()[:4] == ["deployment.apps/kweb", "1/1", "1", "1"]
+    assert ["NAME", "DATA", "AGE"] == lines[3].split()
+    namespaces = kubectl("get", "namespaces", "--show-labels").stdout.splitlines()
+    assert namespaces[0].split() == ["NAME", "STATUS", "AGE", "LABELS"]
+    assert "kubernetes.io/metadata.name=t2" in next(line for line in namespaces if line.startswith("t2 "))
+
+
+def test_get_custom_resources_uses_printer_columns(kubectl):
+    cert = """
+    apiVersion: cert-manager.io/v1
+    kind: Certificate
+    metadata: {name: c1, namespace: t2}
+    spec: {secretName: c1-tls, dnsNames: [a.example.com], issuerRef: {name: ca, kind: ClusterIssuer}}
+    """
+    kubectl("apply", "-f", "-", input=_docs(NAMESPACE, cert))
+    header = kubectl("get", "certificates", "-n", "t2").stdout.splitlines()[0].split()
+    assert header == ["NAME", "READY", "SECRET", "AGE"]
+    wide = kubectl("get", "certificates", "-n", "t2", "-o", "wide").stdout.splitlines()
+    assert wide[0].split() == ["NAME", "READY", "SECRET", "ISSUER", "STATUS", "AGE"]
+    name, _ready, secret, issuer = wide[1].split()[:4]
+    assert (name, secret, issuer) == ("c1", "c1-tls", "ca")

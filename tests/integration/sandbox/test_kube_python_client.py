@@ -9,7 +9,6 @@ import time
 import pytest
 from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
-from kubernetes.dynamic import DynamicClient
 
 APPLY = "application/apply-patch+yaml"
 
@@ -98,13 +97,20 @@ def test_field_selectors_by_name_and_unsupported_field(core, ns):
 
 
 def test_pod_field_selector_on_status_phase(core, ns):
-    created = core.create_namespaced_pod(ns, {"metadata": {"name": "p"},
-                                              "spec": {"containers": [{"name": "c", "image": "busybox"}]}})
+    created = core.create_namespaced_pod(ns, {"metadata": {"name": "p"}, "spec": {
+        "restartPolicy": "Never", "nodeName": "sandbox",
+        "containers": [{"name": "c", "image": "busybox", "command": ["sh", "-c", "true"]}]}})
     assert created.status.phase == "Pending" and created.status.qos_class == "BestEffort"
-    core.patch_namespaced_pod_status("p", ns, {"status": {"phase": "Failed"}})
-    selected = core.list_namespaced_pod(ns, field_selector="status.phase=Failed").items
+    deadline = time.monotonic() + 30  # the simulated kubelet runs the pod as a local process
+    while core.read_namespaced_pod("p", ns).status.phase != "Succeeded":
+        assert time.monotonic() < deadline, core.read_namespaced_pod("p", ns).status
+        time.sleep(0.1)
+    selected = core.list_namespaced_pod(ns, field_selector="status.phase=Succeeded").items
     assert [p.metadata.name for p in selected] == ["p"]
     assert core.list_namespaced_pod(ns, field_selector="status.phase=Running").items == []
+    on_node = core.list_namespaced_pod(ns, field_selector="spec.nodeName=sandbox").items
+    assert [p.metadata.name for p in on_node] == ["p"]
+    assert core.list_namespaced_pod(ns, field_selector="spec.nodeName=elsewhere").items == []
 
 
 def test_strategic_merge_patch_merges_containers_and_env_by_name(apps, ns):
@@ -268,8 +274,8 @@ def test_watch_stream_reports_changes(core, ns):
     assert seen == [("ADDED", "w"), ("MODIFIED", "w"), ("DELETED", "w")]
 
 
-def test_custom_resources_refuse_strategic_merge_patch(kube_api, ns):
-    dyn = DynamicClient(kube_api)
+def test_custom_resources_refuse_strategic_merge_patch(kube_dynamic, ns):
+    dyn = kube_dynamic()
     certs = dyn.resources.get(api_version="cert-manager.io/v1", kind="Certificate")
     certs.create(namespace=ns, body={"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
                                      "metadata": {"name": "c"},
@@ -283,8 +289,8 @@ def test_custom_resources_refuse_strategic_merge_patch(kube_api, ns):
     assert merged.spec.dnsNames == ["c.d"]
 
 
-def test_crd_created_at_run_time_is_served_at_once_and_removed_with_its_objects(kube_api, ns):
-    dyn = DynamicClient(kube_api)
+def test_crd_created_at_run_time_is_served_at_once_and_removed_with_its_objects(kube_api, kube_dynamic, ns):
+    dyn = kube_dynamic()
     crds = dyn.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition")
     crds.create(body={
         "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
@@ -298,8 +304,7 @@ def test_crd_created_at_run_time_is_served_at_once_and_removed_with_its_objects(
     })
     crd = crds.get(name="widgets.example.com")
     assert {c.type: c.status for c in crd.status.conditions} == {"NamesAccepted": "True", "Established": "True"}
-    dyn2 = DynamicClient(kube_api)  # a fresh discovery sees the new kind
-    widgets = dyn2.resources.get(api_version="example.com/v1", kind="Widget")
+    widgets = dyn.resources.get(api_version="example.com/v1", kind="Widget")  # a cache miss refreshes discovery
     created = widgets.create(namespace=ns, body={"apiVersion": "example.com/v1", "kind": "Widget",
                                                  "metadata": {"name": "w"}, "spec": {"size": 3, "colour": "red"}})
     assert created.spec.size == 3
