@@ -34,7 +34,7 @@ _PLAYBOOK_VARS: dict[str, tuple[str, ...]] = {
     "max_cpu": ("tenant_max_cpu",),
     "max_ram_gi": ("tenant_max_ram_gi",),
     "max_disk_gi": ("tenant_max_disk_gi",),
-    "tls_issuers": ("tenant_tls_issuers",),
+    "tls_issuers": ("tenant_tls_issuers", "tenant_app_tls_issuers"),
     "default_tls_issuer": ("tenant_default_tls_issuer",),
     "ingress_class": ("tenant_app_ingress_class",),
     "tls_issuer_kind": ("tenant_app_tls_issuer_kind",),

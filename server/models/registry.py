@@ -2,7 +2,7 @@
 
 The operation name is the playbook's name (`<area>_<action>`), so a route, its playbook and the
 validation of its input share one name. The routes validate with it before any playbook runs;
-the playbooks validate `api_input` again with the same models (plugins/modules/api_input.py),
+the playbooks validate `api_input` again with the same models (roles/api_request, filter plugins/filter/api_request.py),
 so an operator running `ansible-playbook` directly gets the same checks.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from server.errors import InvalidInput
-from server.models import db, sites
+from server.models import backups, db, mail, sites
 from server.models.common import invalid_input, validate_slug
 
 # operation -> (body model or None, takes a slug path parameter)
@@ -29,6 +29,23 @@ REQUEST_MODELS: dict[str, tuple[type[BaseModel] | None, bool]] = {
     "db_disable": (None, True),
     "db_purge": (sites.Confirm, True),
     "db_status": (None, True),
+    "mail_enable": (mail.MailEnable, True),
+    "mail_disable": (None, True),
+    "mail_purge": (sites.Confirm, True),
+    "mail_status": (None, True),
+    "mail_mailbox_list": (None, True),
+    "mail_mailbox_create": (mail.MailboxCreate, True),
+    "mail_mailbox_delete": (mail.MailboxDelete, True),
+    "mail_alias_list": (None, True),
+    "mail_alias_create": (mail.AliasCreate, True),
+    "mail_alias_delete": (mail.AliasDelete, True),
+    "backup_enable": (backups.BackupEnable, True),
+    "backup_disable": (None, True),
+    "backup_config": (backups.BackupConfig, True),
+    "backup_run": (None, True),
+    "backup_snapshots": (None, True),
+    "backup_restore": (backups.BackupRestore, True),
+    "backup_purge": (sites.Confirm, True),
 }
 
 

@@ -1,7 +1,7 @@
 """Request and response models of the site endpoints (API_CONTRACT.md, "Sites").
 
 Validation happens here, before any playbook runs; the playbooks validate the same input again
-with the same models (plugins/modules/api_input.py) when an operator runs them directly.
+with the same models (roles/api_request, filter plugins/filter/api_request.py) when an operator runs them directly.
 Limits maxima and the allowed TLS issuers come from the settings, passed as validation context:
 `Settings.validation_context()`; the routes get it through `@operation`.
 """
