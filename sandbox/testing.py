@@ -5,6 +5,8 @@ Used by the test fixtures and by `make run`; the emulators themselves never impo
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import signal
 import socket
@@ -86,3 +88,69 @@ def start_module(
         time.sleep(0.05)
     process.kill()
     raise RuntimeError(f"{name} did not answer {health_path} within {timeout}s:\n{log_path.read_text(errors='replace')}")
+
+
+# --- command line: start a stand-in in the background and stop it again (molecule, scripts) -----
+_MODULES = {"kube": "sandbox.kube", "mailcow": "sandbox.mailcow"}
+
+
+def up(kind: str, base: Path, extra: list[str] | None = None) -> dict:
+    """Start a stand-in that outlives this process; its pid, url and files are kept under `base`."""
+    base.mkdir(parents=True, exist_ok=True)
+    info_path = base / "sandbox.json"
+    if info_path.exists():
+        info = json.loads(info_path.read_text())
+        try:
+            if requests.get(info["url"] + "/healthz", timeout=2).status_code == 200:
+                return info
+        except requests.RequestException:
+            pass
+    args = list(extra or [])
+    if kind == "kube":
+        args += ["--kubeconfig", str(base / "kubeconfig"), "--state-dir", str(base / "state")]
+    else:
+        args += ["--state-dir", str(base / "state")]
+    proc = start_module(kind, _MODULES[kind], args, base / "server.log")
+    info = {"kind": kind, "pid": proc.process.pid, "url": proc.url, "port": proc.port,
+            "kubeconfig": str(base / "kubeconfig") if kind == "kube" else None}
+    info_path.write_text(json.dumps(info))
+    return info
+
+
+def down(base: Path, timeout: float = 10.0) -> None:
+    """Stop a stand-in started with `up` (SIGTERM, then SIGKILL) and forget it."""
+    info_path = base / "sandbox.json"
+    if not info_path.exists():
+        return
+    pid = json.loads(info_path.read_text())["pid"]
+    try:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            os.kill(pid, 0)
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    info_path.unlink()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.testing", description="Start or stop a stand-in.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    start = sub.add_parser("up", help="start a stand-in in the background; print its url")
+    start.add_argument("kind", choices=sorted(_MODULES))
+    start.add_argument("dir", type=Path)
+    start.add_argument("extra", nargs=argparse.REMAINDER, help="more arguments for the stand-in")
+    stop = sub.add_parser("down", help="stop the stand-in started in DIR")
+    stop.add_argument("dir", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        print(json.dumps(up(args.kind, args.dir.absolute(), args.extra)))
+    else:
+        down(args.dir.absolute())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
