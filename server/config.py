@@ -49,6 +49,7 @@ _PLAYBOOK_VARS: dict[str, tuple[str, ...]] = {
     "pg_tenant_port": ("tenant_db_tenant_port",),
     "restic_repository_base": ("tenant_backup_repository_base",),
     "backup_image": ("tenant_backup_image",),
+    "restic_repository_env": ("tenant_backup_repository_env",),
 }
 
 #: Secret setting -> environment variable of every run (roles read it with the env lookup).
@@ -116,9 +117,12 @@ class Settings(BaseSettings):
     # --- restic backups --------------------------------------------------------------------
     restic_repository_base: str = str(REPO_ROOT / ".state" / "restic")
     restic_password_seed: SecretStr = SecretStr("")
-    backup_image: str = "docker.io/restic/restic:0.17.3"
+    # Names of environment variables the restic backend needs (e.g. AWS_ACCESS_KEY_ID for s3:);
+    # their values come from the service's environment and go into each site's backup Secret.
+    restic_repository_env: CommaList = Field(default_factory=list)
+    backup_image: str = "localhost/tenant-provisioner-backup:0.1.0"
 
-    @field_validator("api_keys", "tls_issuers", mode="before")
+    @field_validator("api_keys", "tls_issuers", "restic_repository_env", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         return _split_commas(value)

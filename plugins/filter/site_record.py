@@ -30,6 +30,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "backupEnabled": ("backup-enabled", "bool"),
     "backupRetentionDays": ("backup-retention-days", "int"),
     "backupSchedule": ("backup-schedule", "str"),
+    "backupRepository": ("backup-repository", "str"),
 }
 
 DEFAULTS = {
@@ -45,6 +46,7 @@ DEFAULTS = {
     "backupEnabled": False,
     "backupRetentionDays": None,
     "backupSchedule": None,
+    "backupRepository": None,
 }
 
 

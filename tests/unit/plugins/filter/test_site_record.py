@@ -31,6 +31,7 @@ RECORD = {
     "backupEnabled": False,
     "backupRetentionDays": None,
     "backupSchedule": None,
+    "backupRepository": None,
 }
 
 

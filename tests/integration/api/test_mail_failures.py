@@ -1,0 +1,231 @@
+"""Mail when something is wrong, and the secrets of mail, through the API.
+
+- Mailcow rejects the key (401), accepts it only for reading (403), is down, fails (HTTP 500) or
+  drops the connection, or no key is configured: each is a 500 whose message says which.
+- A mailbox password (`{{ lookup('pipe', 'id') }}-Secret1`) arrives in Mailcow verbatim and is in
+  no response, no log line and no file the service writes while it runs (run artifacts included:
+  the files are read while the run goes on), nor in any process command line; nor is the API key.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sandbox.testing import free_port
+from tests.fixtures.service import PRODUCTION_MODULE, files_containing, start_service
+
+PASSWORD = "{{ lookup('pipe', 'id') }}-Secret1"
+_sites = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory, kube, mailcow, postgres):
+    """`services(name, **settings)`: a service per configuration, started once for the module."""
+    started = {}
+
+    def get(name: str, **settings: str):
+        if name not in started:
+            started[name] = start_service(
+                PRODUCTION_MODULE,
+                tmp_path_factory.mktemp(f"mail-{name}"),
+                kubeconfig=str(kube.kubeconfig),
+                pg_admin_host=postgres.host,
+                pg_admin_port=str(postgres.port),
+                pg_admin_user=postgres.admin_user,
+                pg_admin_password=postgres.admin_password,
+                run_timeout="120",
+                **settings,
+            )
+        return started[name]
+
+    yield get
+    for service in started.values():
+        service.stop()
+
+
+@pytest.fixture
+def good(services, mailcow_clean):
+    """The service with the sandbox Mailcow and its read-write key."""
+    return services("good", mailcow_url=mailcow_clean.url, mailcow_api_key=mailcow_clean.key)
+
+
+def _site(service) -> str:
+    response = service.request(
+        "POST", "/sites", json={"domain": f"fail{next(_sites)}.example.com", "cpu": 0.5, "ramGi": 1, "diskGi": 1}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["slug"]
+
+
+def _internal_error(response) -> str:
+    assert response.status_code == 500, response.text
+    body = response.json()
+    assert body["ok"] is False and body["error"] == "internal_error", body
+    return body["message"]
+
+
+class _Watcher:
+    """Reads every file under `root` and every process command line, over and over, while runs go
+    on, so a secret that sits in a file or an argument list for a moment is still seen."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.contents: dict[tuple[str, int, int], bytes] = {}
+        self.cmdlines: set[bytes] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> _Watcher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            for folder, _, names in os.walk(self.root):
+                for name in names:
+                    path = os.path.join(folder, name)
+                    try:
+                        info = os.stat(path)
+                        key = (path, info.st_mtime_ns, info.st_size)
+                        if key not in self.contents:
+                            with open(path, "rb") as handle:
+                                self.contents[key] = handle.read()
+                    except OSError:
+                        continue
+            for entry in Path("/proc").iterdir():
+                if entry.name.isdigit():
+                    try:
+                        self.cmdlines.add((entry / "cmdline").read_bytes())
+                    except OSError:
+                        continue
+            time.sleep(0.005)
+
+    def seen_files(self) -> set[str]:
+        return {path for path, _, _ in self.contents}
+
+    def holding(self, value: str) -> list[str]:
+        """Files and command lines holding `value` (the Mailcow emulators get the key as an argument)."""
+        needle = value.encode()
+        files = sorted({path for (path, _, _), data in self.contents.items() if needle in data})
+        commands = [cmd for cmd in self.cmdlines if needle in cmd and b"sandbox.mailcow" not in cmd]
+        return files + [cmd.decode(errors="replace")[:160] for cmd in commands]
+
+
+# --- secrets -----------------------------------------------------------------------------------
+def test_mailbox_password_arrives_verbatim_and_is_shown_nowhere(good, mailcow_clean):
+    slug = _site(good)
+    assert good.request("POST", f"/sites/{slug}/mail/enable", json={"domain": "example.com"}).status_code == 200
+
+    with _Watcher(good.state_dir) as watcher:
+        created = good.request(
+            "POST", f"/sites/{slug}/mail/mailboxes", json={"localPart": "hello", "password": PASSWORD, "quotaMb": 256}
+        )
+        # A refused create runs the same tasks with the password; its error must not show it either.
+        mailcow_clean.add_fault(action="status", status=500, when="after", pathPrefix="/api/v1/add/mailbox", times=1)
+        failed = good.request(
+            "POST", f"/sites/{slug}/mail/mailboxes", json={"localPart": "second", "password": PASSWORD, "quotaMb": 256}
+        )
+
+    assert created.status_code == 200, created.text
+    assert mailcow_clean.check_password("hello@example.com", PASSWORD)
+    assert "answered HTTP 500 to POST /api/v1/add/mailbox" in _internal_error(failed)
+
+    assert any("/artifacts/" in path for path in watcher.seen_files()), "the watcher saw no run artifacts"
+    for secret in (PASSWORD, mailcow_clean.key):
+        for response in (created, failed):
+            assert secret not in response.text
+        assert secret not in good.log()
+        assert watcher.holding(secret) == []
+        assert files_containing(good.state_dir, secret) == []
+    assert "uid=" not in created.text + failed.text + good.log()
+    # Mailcow's own request log masks passwords as Mailcow does; the body reached it whole.
+    added = [entry for entry in mailcow_clean.journal() if entry["path"] == "/api/v1/add/mailbox"]
+    assert added and all(entry["body"]["password"] == "*" for entry in added)
+
+
+# --- Mailcow refuses, fails or is away ---------------------------------------------------------------
+def test_a_rejected_api_key_is_a_500_that_says_so(services, mailcow_clean):
+    wrong_key = "WRONG-KEY-0123-4567"
+    service = services("wrong-key", mailcow_url=mailcow_clean.url, mailcow_api_key=wrong_key)
+    slug = _site(service)
+    message = _internal_error(service.request("POST", f"/sites/{slug}/mail/enable", json={"domain": "example.com"}))
+    assert message.startswith(f"Mailcow at {mailcow_clean.url} rejected the API key (HTTP 401: authentication failed)")
+    assert wrong_key not in message and wrong_key not in service.log()
+    assert "rejected the API key" in service.log()  # 5xx are logged
+    assert mailcow_clean.state()["domains"] == []
+
+
+def test_a_read_only_api_key_is_a_500_asking_for_a_read_write_key(services, mailcow_clean):
+    service = services("read-only-key", mailcow_url=mailcow_clean.url, mailcow_api_key=mailcow_clean.read_only_key)
+    slug = _site(service)
+    message = _internal_error(service.request("POST", f"/sites/{slug}/mail/enable", json={"domain": "example.com"}))
+    assert "refused to let the API key write (HTTP 403: API read/write access denied)" in message
+    assert "a read-write key is needed" in message
+
+
+def test_mailcow_down_is_a_500_that_says_it_cannot_be_reached(services, mailcow_clean):
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    service = services("mailcow-down", mailcow_url=nowhere, mailcow_api_key=mailcow_clean.key)
+    slug = _site(service)
+    message = _internal_error(service.request("POST", f"/sites/{slug}/mail/enable", json={"domain": "example.com"}))
+    assert message.startswith(f"Mailcow at {nowhere} could not be reached:")
+    assert "Connection refused" in message
+    # The record is untouched: nothing was enabled.
+    status = service.request("GET", f"/sites/{slug}/mail/status")
+    assert status.status_code == 200 and status.json()["mailEnabled"] is False
+
+
+def test_no_api_key_configured_is_a_500_that_says_so(services, mailcow_clean):
+    service = services("no-key", mailcow_url=mailcow_clean.url)
+    slug = _site(service)
+    message = _internal_error(service.request("POST", f"/sites/{slug}/mail/enable", json={"domain": "example.com"}))
+    assert "no Mailcow API key" in message and "PROVISIONER_MAILCOW_API_KEY" in message
+    assert mailcow_clean.journal() == []
+
+
+def test_mailcow_answering_500_is_a_500_naming_the_call(good, mailcow_clean):
+    slug = _site(good)
+    mailcow_clean.add_fault(action="status", status=500, pathPrefix="/api/v1/get/domain/", times=1)
+    message = _internal_error(good.request("POST", f"/sites/{slug}/mail/enable", json={"domain": "example.com"}))
+    assert message == f"Mailcow at {mailcow_clean.url} answered HTTP 500 to GET /api/v1/get/domain/example.com"
+    # Nothing was written, so a retry goes through.
+    assert good.request("POST", f"/sites/{slug}/mail/enable", json={"domain": "example.com"}).status_code == 200
+
+
+def test_a_dropped_connection_is_a_500_and_a_retry_finishes_the_work(good, mailcow_clean):
+    slug = _site(good)
+    assert good.request("POST", f"/sites/{slug}/mail/enable", json={"domain": "example.com"}).status_code == 200
+    # Mailcow adds the mailbox, then the answer is lost.
+    mailcow_clean.add_fault(action="drop", when="after", pathPrefix="/api/v1/add/mailbox", times=1)
+    body = {"localPart": "hello", "password": "Mailbox-Pass-1", "quotaMb": 256}
+    message = _internal_error(good.request("POST", f"/sites/{slug}/mail/mailboxes", json=body))
+    assert f"Mailcow at {mailcow_clean.url} could not be reached" in message
+    # It was made: the retry says so, and the list shows it.
+    assert good.request("POST", f"/sites/{slug}/mail/mailboxes", json=body).status_code == 409
+    listed = good.request("GET", f"/sites/{slug}/mail/mailboxes").json()
+    assert listed["mailboxes"] == ["hello@example.com"]
+
+
+def test_site_purge_stops_while_mailcow_is_away_and_finishes_when_it_is_back(good, mailcow_clean):
+    slug = _site(good)
+    assert good.request("POST", f"/sites/{slug}/mail/enable", json={"domain": "example.com"}).status_code == 200
+    mailcow_clean.add_fault(action="drop")
+    message = _internal_error(good.request("POST", f"/sites/{slug}/purge", json={"confirm": "DELETE"}))
+    assert "could not be reached" in message
+    mailcow_clean.clear_faults()
+    # The site (and so the record that finds its mail) is still there.
+    assert good.request("GET", f"/sites/{slug}/mail/status").json()["mailEnabled"] is True
+
+    purged = good.request("POST", f"/sites/{slug}/purge", json={"confirm": "DELETE"})
+    assert purged.status_code == 200, purged.text
+    assert mailcow_clean.state()["domains"] == []
