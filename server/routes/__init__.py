@@ -4,8 +4,8 @@ To add an area: write `server/routes/<area>.py` with `bp = Blueprint("<area>")`,
 handler with `@operation(...)` (server/openapi.py), and append `<area>.bp` here.
 """
 
-from server.routes import backups, health, mail, sites
+from server.routes import backups, db, health, mail, sites
 
-BLUEPRINTS = [health.bp, sites.bp, mail.bp, backups.bp]
+BLUEPRINTS = [health.bp, sites.bp, db.bp, mail.bp, backups.bp]
 
 __all__ = ["BLUEPRINTS"]
