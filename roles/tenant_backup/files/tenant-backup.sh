@@ -4,8 +4,9 @@
 #
 #   tenant-backup.sh backup   remove stale locks; back up the files of $DATA_DIR; dump the database
 #                             when the site has one and it accepts the site's login; both snapshots
-#                             tagged site=<slug>,run=<UTC start YYYYMMDDTHHMMSSZ>; then forget what
-#                             is older than $RETENTION_DAYS days before the newest snapshot and prune
+#                             tagged site=<slug>,run=<UTC start YYYYMMDDTHHMMSSZ>; the run's size in
+#                             the repository as a size=<bytes> tag; then forget what is older than
+#                             $RETENTION_DAYS days before the newest snapshot and prune
 #   tenant-backup.sh restore  remove stale locks; $RESTORE_FILES_SNAPSHOT becomes the content of
 #                             $DATA_DIR; $RESTORE_DB_SNAPSHOT is replayed into the database in one
 #                             transaction
@@ -27,6 +28,7 @@ STAGE_NAME=.tenant-restore
 say() { printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
 fail() { say "error: $*" >&2; exit 1; }
 r() { restic --no-cache "$@"; }
+saved_id() { sed -n 's/^snapshot \([0-9a-f]*\) saved$/\1/p'; }
 
 remove_stale_locks() {
   say "removing stale locks of $RESTIC_REPOSITORY"
@@ -65,8 +67,12 @@ backup() {
   remove_stale_locks
 
   say "backing up the files of $DATA_DIR"
-  r backup --host "$SITE_SLUG" --time "$run_time" --tag "$tags,kind=files" \
-    --exclude "$DATA_DIR/$STAGE_NAME" "$DATA_DIR"
+  saved=$(r backup --host "$SITE_SLUG" --time "$run_time" --tag "$tags,kind=files" \
+    --exclude "$DATA_DIR/$STAGE_NAME" "$DATA_DIR") || fail "restic could not back up the files"
+  printf '%s\n' "$saved"
+  files_id=$(printf '%s\n' "$saved" | saved_id)
+  [ -n "$files_id" ] || fail "restic saved no files snapshot"
+  db_id=
 
   if database_on; then
     say "backing up the database $PGDATABASE"
@@ -76,16 +82,23 @@ backup() {
       r backup --host "$SITE_SLUG" --time "$run_time" --tag "$tags,kind=db" \
         --stdin --stdin-filename "$DB_FILENAME") || fail "restic could not store the database dump"
     printf '%s\n' "$saved"
+    db_id=$(printf '%s\n' "$saved" | saved_id)
     if [ -s "$dump_status" ]; then
       rm -f "$dump_status"
-      partial=$(printf '%s\n' "$saved" | sed -n 's/^snapshot \([0-9a-f]*\) saved$/\1/p')
-      if [ -n "$partial" ]; then
-        r forget "$partial"
+      if [ -n "$db_id" ]; then
+        r forget "$db_id"
       fi
       fail "pg_dump failed; its incomplete snapshot was removed"
     fi
     rm -f "$dump_status"
   fi
+
+  # What the run takes in the repository (its snapshots' blobs, deduplicated and compressed),
+  # kept as a tag so that listing the runs reads no more than the snapshot list.
+  size=$(r stats --json --mode raw-data $files_id $db_id | sed -n 's/.*"total_size":\([0-9]*\).*/\1/p')
+  [ -n "$size" ] || fail "restic stats gave no size"
+  say "the run takes $size bytes in the repository"
+  r tag --add "size=$size" "$files_id"
 
   say "forgetting snapshots older than $RETENTION_DAYS days before the newest, then pruning"
   r forget --host "$SITE_SLUG" --tag "site=$SITE_SLUG" --group-by host \

@@ -61,8 +61,9 @@ def _time_id(text: str) -> str:
 def tenant_backup_runs(snapshots, slug: str) -> list[dict]:
     """`restic snapshots --json` (text or list) -> the site's runs, newest first.
 
-    Each run: `{id, files, files_path, db, snapshots}` with the full restic ids of its files and
-    database snapshots (None when it has none) and all its snapshot ids. Snapshots of another
+    Each run: `{id, files, files_path, db, size, snapshots}` with the full restic ids of its files
+    and database snapshots (None when it has none), the size the backup Job measured (its
+    `size=<bytes>` tag; None for runs made otherwise) and all its snapshot ids. Snapshots of another
     host or without the `site=<slug>` tag are ignored, whatever the repository holds. A snapshot
     without a run tag is a run of its own, named after its time.
     """
@@ -74,8 +75,11 @@ def tenant_backup_runs(snapshots, slug: str) -> list[dict]:
         if snapshot.get("hostname") != slug or tags.get("site") != slug:
             continue
         run_id = tags.get("run") or _time_id(snapshot["time"])
-        run = runs.setdefault(run_id, {"id": run_id, "files": None, "files_path": None, "db": None, "snapshots": []})
+        run = runs.setdefault(run_id, {"id": run_id, "files": None, "files_path": None, "db": None,
+                                       "size": None, "snapshots": []})
         run["snapshots"].append(snapshot["id"])
+        if tags.get("size", "").isdigit():
+            run["size"] = int(tags["size"])
         if tags.get("kind") == "db":
             run["db"] = snapshot["id"]
         else:
@@ -85,10 +89,13 @@ def tenant_backup_runs(snapshots, slug: str) -> list[dict]:
 
 
 def tenant_backup_items(runs: list[dict], stats: list[dict]) -> list[dict]:
-    """Runs + the registered results of `restic stats --json --mode raw-data` per run -> API items."""
-    sizes = {}
+    """Runs + the registered results of `restic stats --json --mode raw-data` for the runs without
+    a size tag -> API items."""
+    sizes = {run["id"]: run["size"] for run in runs if run.get("size") is not None}
     for result in stats or ():
         run = result.get("item") or {}
+        if result.get("skipped") or "stdout" not in result:
+            continue
         sizes[run.get("id")] = int(json.loads(result.get("stdout") or "{}").get("total_size") or 0)
     return [
         {
