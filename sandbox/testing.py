@@ -90,6 +90,21 @@ def start_module(
     raise RuntimeError(f"{name} did not answer {health_path} within {timeout}s:\n{log_path.read_text(errors='replace')}")
 
 
+def seed_cluster_issuers(kube_url: str, names) -> None:
+    """Create self-signed cert-manager ClusterIssuers in a sandbox cluster (a real cluster has its
+    issuers; the sandbox starts without any, so certificates would never become ready)."""
+    for name in names:
+        body = {
+            "apiVersion": "cert-manager.io/v1",
+            "kind": "ClusterIssuer",
+            "metadata": {"name": name},
+            "spec": {"selfSigned": {}},
+        }
+        response = requests.post(kube_url + "/apis/cert-manager.io/v1/clusterissuers", json=body, timeout=10)
+        if response.status_code not in (201, 409):
+            raise RuntimeError(f"could not create ClusterIssuer {name}: {response.status_code} {response.text}")
+
+
 # --- command line: start a stand-in in the background and stop it again (molecule, scripts) -----
 _MODULES = {"kube": "sandbox.kube", "mailcow": "sandbox.mailcow"}
 

@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from sandbox.testing import EmulatorProcess, free_port, start_module
+from sandbox.testing import EmulatorProcess, free_port, seed_cluster_issuers, start_module
 from scripts import postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,10 +31,15 @@ def _say(text: str) -> None:
 
 def _api_key(state: Path) -> tuple[str, Path]:
     key_file = state / "api-key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(32) + "\n")
-        key_file.chmod(0o600)
-    return key_file.read_text().strip(), key_file
+    return _secret_file(key_file, lambda: secrets.token_urlsafe(32)), key_file
+
+
+def _secret_file(path: Path, make) -> str:
+    """A secret kept in a 0600 file under the state dir, created on first use."""
+    if not path.exists():
+        path.write_text(make() + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _start_sandboxes(state: Path, env: dict[str, str]) -> list[EmulatorProcess]:
@@ -61,16 +66,15 @@ def _start_sandboxes(state: Path, env: dict[str, str]) -> list[EmulatorProcess]:
             kube_dir / "server.log", port=int(env.get("SANDBOX_KUBE_PORT") or free_port()),
         )
         started.append(kube)
+        issuers = (env.get("PROVISIONER_TLS_ISSUERS") or "letsencrypt-prod,letsencrypt-staging").split(",")
+        seed_cluster_issuers(kube.url, [name.strip() for name in issuers if name.strip()])
         env["PROVISIONER_KUBECONFIG"] = str(kubeconfig)
         _say(f"sandbox Kubernetes API on {kube.url}; KUBECONFIG={kubeconfig}")
     if not env.get("PROVISIONER_MAILCOW_URL") and (ROOT / "sandbox/mailcow/__main__.py").exists():
         mail_dir = state / "mailcow"
         key_file = mail_dir / "api-key"
         mail_dir.mkdir(parents=True, exist_ok=True)
-        if not key_file.exists():
-            key_file.write_text("SANDBOX-" + secrets.token_hex(12).upper() + "\n")
-            key_file.chmod(0o600)
-        mail_key = key_file.read_text().strip()
+        mail_key = _secret_file(key_file, lambda: "SANDBOX-" + secrets.token_hex(12).upper())
         mailcow = start_module(
             "sandbox mailcow", "sandbox.mailcow",
             ["--api-key", mail_key, "--state-dir", str(mail_dir / "state")],
@@ -92,6 +96,12 @@ def main() -> int:
         env["PROVISIONER_PORT"] = os.environ["PORT"]
     env.setdefault("PROVISIONER_PORT", "8000")
 
+    if not env.get("PROVISIONER_RESTIC_PASSWORD_SEED"):
+        # The per-site restic passwords derive from this seed: it must never change once used.
+        env["PROVISIONER_RESTIC_PASSWORD_SEED"] = _secret_file(
+            state / "restic-password-seed", lambda: secrets.token_urlsafe(32)
+        )
+    env.setdefault("PROVISIONER_RESTIC_REPOSITORY_BASE", str(state / "restic"))
     started = _start_sandboxes(state, env)
     service = None
     stop_requested = False
