@@ -116,7 +116,6 @@ def test_enable_creates_the_mail_domain_active_and_tagged(service, site, mailcow
 def test_enable_the_same_domain_again_writes_nothing(service, site, mailcow_clean, kubectl):
     first = _ok(_enable(service, site))
     version = kubectl("get", "namespace", f"tenant-{site}", "-o", "jsonpath={.metadata.resourceVersion}").stdout
-    mailcow_clean.journal()  # noqa: B018 - the journal is read again below
     before = len(_writes(mailcow_clean))
 
     assert _ok(_enable(service, site)) == first
@@ -270,6 +269,14 @@ def test_site_purge_removes_the_mail_domain_with_everything_in_it(service, site,
     state = mailcow_clean.state()
     assert state["domains"] == [] and state["mailboxes"] == [] and state["aliases"] == []
     _error(_call(service, "GET", site, "/status"), 404, "site_not_found")
+
+
+def test_site_purge_also_removes_a_domain_an_interrupted_enable_left(service, site, mailcow_clean):
+    # Mailcow made the domain (with the site's tag), the record was never written.
+    mailcow_clean.add_domain("example.com", tags=[OWNER_TAG.format(slug=site)])
+    mailcow_clean.add_domain("example.org", tags=[OWNER_TAG.format(slug=site) + "-2"])
+    _ok(service.request("POST", f"/sites/{site}/purge", json={"confirm": "DELETE"}))
+    assert [row["domain"] for row in mailcow_clean.state()["domains"]] == ["example.org"]
 
 
 # --- mailboxes ---------------------------------------------------------------------------------

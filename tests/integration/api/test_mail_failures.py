@@ -193,6 +193,23 @@ def test_no_api_key_configured_is_a_500_that_says_so(services, mailcow_clean):
     assert mailcow_clean.journal() == []
 
 
+@pytest.mark.parametrize("setup", ["no-key", "mailcow-down"])
+def test_a_site_without_mail_needs_no_mailcow(services, mailcow_clean, setup):
+    settings = {"no-key": {"mailcow_url": mailcow_clean.url},
+                "mailcow-down": {"mailcow_url": f"http://127.0.0.1:{free_port()}", "mailcow_api_key": mailcow_clean.key}}
+    service = services(setup, **settings[setup])
+    slug = _site(service)
+    status = service.request("GET", f"/sites/{slug}/mail/status")
+    assert status.status_code == 200, status.text
+    assert status.json() == {"ok": True, "slug": slug, "domain": None, "mailEnabled": False, "activeInMailcow": False}
+    assert service.request("POST", f"/sites/{slug}/mail/disable").status_code == 200
+    assert service.request("POST", f"/sites/{slug}/mail/purge", json={"confirm": "DELETE"}).status_code == 200
+    # Mailbox operations say mail is off, not that Mailcow is missing.
+    assert service.request("GET", f"/sites/{slug}/mail/mailboxes").status_code == 409
+    purged = service.request("POST", f"/sites/{slug}/purge", json={"confirm": "DELETE"})
+    assert purged.status_code == 200, purged.text
+
+
 def test_mailcow_answering_500_is_a_500_naming_the_call(good, mailcow_clean):
     slug = _site(good)
     mailcow_clean.add_fault(action="status", status=500, pathPrefix="/api/v1/get/domain/", times=1)
