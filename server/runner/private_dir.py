@@ -2,7 +2,7 @@
 
 Layout (under `Settings.runs_dir`, one dir per run, named `<service pid>-<random>`):
 
-    env/extravars        api_input and the playbook variables, every string tagged !unsafe
+    env/extravars        api_input and the playbook variables, one mapping tagged !unsafe
     env/settings         ansible-runner's own settings (poll interval, no stdout file)
     artifacts/<ident>/   written by ansible-runner (events, status, rc)
     tmp/                 Ansible's local and remote temp dirs of this run
@@ -25,25 +25,17 @@ EXTRAVARS = Path("env") / "extravars"
 SETTINGS = Path("env") / "settings"
 
 
-class _UnsafeDumper(yaml.SafeDumper):
-    """Writes every string, mapping keys included, as `!unsafe '...'`.
+def unsafe_yaml(data: dict[str, Any]) -> str:
+    """`data` (JSON-like values only) as a YAML mapping tagged `!unsafe` as a whole.
 
     Ansible never renders an unsafe string as a template, so a value such as
-    `{{ lookup('pipe', 'id') }}` reaches the playbook verbatim.
+    `{{ lookup('pipe', 'id') }}` reaches the playbook verbatim. The tag is on the mapping, not on
+    each string: Ansible 2.19 still resolves the type of a tagged scalar (`!unsafe 'off'` arrives
+    as a bool, `!unsafe '123'` as an int), while a tagged mapping keeps its strings strings and
+    marks everything inside it unsafe, keys included.
     """
-
-
-def _represent_unsafe(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    return dumper.represent_scalar("!unsafe", value, style="'")
-
-
-_UnsafeDumper.add_representer(str, _represent_unsafe)
-
-
-def unsafe_yaml(data: dict[str, Any]) -> str:
-    """`data` (JSON-like values only) as YAML with every string tagged `!unsafe`."""
     _check_json_like(data, "extra vars")
-    return yaml.dump(data, Dumper=_UnsafeDumper, default_flow_style=False, allow_unicode=True, sort_keys=True)
+    return "!unsafe\n" + yaml.safe_dump(data, default_flow_style=False, allow_unicode=True, sort_keys=True)
 
 
 def _check_json_like(value: Any, where: str) -> None:

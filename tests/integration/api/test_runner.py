@@ -46,6 +46,7 @@ def test_user_input_reaches_the_playbook_verbatim(service):
         INJECTION: "a key that is a template",
         "nested": {"list": [INJECTION, "{% if true %}x{% endif %}", 3, None, True]},
         "unicode": "Grüße {{ 7 * 7 }}",
+        "yaml_lookalikes": ["off", "yes", "123", "1.5", "null", "2001-01-01"],
     }
     response = _run(service, "echo", **sent)
     assert response.status_code == 200

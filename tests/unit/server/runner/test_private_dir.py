@@ -23,7 +23,7 @@ def test_run_dirs_are_private(tmp_path):
     assert private_dir.owner_pid(run) == os.getpid()
 
 
-def test_extravars_file_is_0600_and_every_string_is_unsafe(tmp_path):
+def test_extravars_file_is_0600_and_one_unsafe_mapping(tmp_path):
     run = private_dir.create(tmp_path)
     data = {
         "api_input": {
@@ -34,11 +34,17 @@ def test_extravars_file_is_0600_and_every_string_is_unsafe(tmp_path):
     }
     path = private_dir.write_extravars(run, data)
     assert _mode(path) == 0o600
-    scalars = [event for event in yaml.parse(path.read_text()) if isinstance(event, yaml.ScalarEvent)]
-    strings = [event for event in scalars if event.style == "'"]
-    assert len(strings) == 9  # 5 keys and 4 string values
-    assert all(event.tag == "!unsafe" for event in strings)
-    assert {event.value for event in scalars if event.style is None} == {"1", "2.5", "true", "null"}
+    events = list(yaml.parse(path.read_text()))
+    roots = [event for event in events if isinstance(event, yaml.MappingStartEvent)]
+    assert roots[0].tag == "!unsafe"  # the whole document: everything inside is unsafe
+    assert all(event.tag is None for event in events[1:] if isinstance(event, yaml.ScalarEvent))
+
+
+@pytest.mark.parametrize("text", ["off", "yes", "no", "on", "123", "1.5", "null", "~", "2001-01-01", "0x10", "1e3"])
+def test_strings_that_look_like_other_yaml_types_stay_strings(text):
+    loaded = AnsibleLoader(private_dir.unsafe_yaml({"api_input": {"local": text}})).get_single_data()
+    assert loaded["api_input"]["local"] == text
+    assert isinstance(loaded["api_input"]["local"], str)
 
 
 def test_ansible_reads_the_extravars_back_unchanged(tmp_path):
