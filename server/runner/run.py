@@ -41,7 +41,7 @@ from server.errors import ApiError, InternalError
 from server.lanes import Lanes
 from server.runner import private_dir, processes
 from server.runner.redact import MASK, Redactor
-from server.runner.result import RunRecord, interpret, read_events
+from server.runner.result import RunRecord, interpret
 
 logger = logging.getLogger("server.runner")
 
@@ -52,10 +52,10 @@ INVENTORY = REPO_ROOT / "inventory" / "hosts.yml"
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _PLAYBOOK_NAME = re.compile(r"^[a-z0-9][a-z0-9_]*\.yml$")
 _ARTIFACT_IDENT = "run"
-#: ansible-runner's settings: poll the cancel callback every 0.25 s; keep no stdout/stderr
+#: ansible-runner's settings: poll the cancel callback every 0.1 s; keep no stdout/stderr
 #: files and print nothing (the outcome is read from the job events).
 _RUNNER_SETTINGS = {
-    "pexpect_timeout": 0.25,
+    "pexpect_timeout": 0.1,
     "suppress_output_file": True,
     "suppress_ansible_output": True,
 }
@@ -172,19 +172,26 @@ class PlaybookRunner:
             )
             config.prepare()
             config.env = self._run_env(config.env, run_dir, secrets, marker)
+            events: list[dict] = []
+
+            def keep_event(event: dict) -> bool:
+                # Kept in memory only: no job event is ever written to the artifact dir.
+                events.append(event)
+                return False
+
             runner = Runner(
                 config,
+                event_handler=keep_event,
                 cancel_callback=cancel_requested,
                 status_handler=_scrub_command_file(set(secrets)),
             )
             status, rc = runner.run()
             logger.debug("ansible-runner finished %s: %s rc=%s", playbook.name, status, rc)
-            events = read_events(Path(config.artifact_dir))
             return RunRecord(
                 playbook=playbook.name,
                 status=stopped[0] if stopped else status,
                 rc=rc,
-                events=events,
+                events=sorted(events, key=lambda event: event.get("counter", 0)),
                 timeout=self.settings.run_timeout,
             )
         finally:
