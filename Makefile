@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STATE_DIR ?= .state
+# Test workers: each starts its own stand-ins, PostgreSQL and service (tests/fixtures/).
+TEST_WORKERS ?= 3
 
 .PHONY: run test setup system-deps lint unit integration clean
 
@@ -12,7 +14,7 @@ run: setup
 	@STATE_DIR=$(STATE_DIR) $(BIN)/python -m scripts.run
 
 test: setup lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 setup: system-deps $(STAMP)
 
