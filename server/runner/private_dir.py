@@ -7,7 +7,7 @@ Layout (under `Settings.runs_dir`, one dir per run, named `<service pid>-<random
     artifacts/<ident>/   written by ansible-runner (events, status, rc)
     tmp/                 Ansible's local and remote temp dirs of this run
 
-Nothing else is ever written here: secrets travel only in the environment of the run.
+Nothing else is ever written here: secrets reach the run from memory (`secret_env`).
 """
 
 from __future__ import annotations

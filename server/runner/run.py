@@ -9,7 +9,8 @@ ApiError it ends in. One run:
 2. creates a private data dir (0700) under `<state_dir>/runs/` and writes `env/extravars`:
    the playbook variables of the settings and `api_input`, every string `!unsafe`;
 3. runs `ansible-playbook` through ansible-runner in a worker thread, so the event loop keeps
-   serving. Secrets are environment variables of the run only; the repo's ansible.cfg,
+   serving. Secrets reach the run as environment variables of `ansible-playbook`, handed over
+   in memory (`server.runner.secret_env`), never written to a file; the repo's ansible.cfg,
    inventory/, roles/ and playbooks/ are used, `TMPDIR` is `<state_dir>/tmp`;
 4. stops the run past `run_timeout` (or when the service shuts down), killing every process of
    the run, including Ansible's detached workers and the commands they started;
@@ -21,11 +22,10 @@ ApiError it ends in. One run:
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import logging
 import os
 import re
-import stat
 import sys
 import threading
 import time
@@ -40,8 +40,9 @@ from server.config import REPO_ROOT, Settings
 from server.errors import ApiError, InternalError
 from server.lanes import Lanes
 from server.runner import private_dir, processes
-from server.runner.redact import MASK, Redactor
+from server.runner.redact import Redactor
 from server.runner.result import RunRecord, interpret
+from server.runner.secret_env import SecretHandover
 
 logger = logging.getLogger("server.runner")
 
@@ -159,7 +160,8 @@ class PlaybookRunner:
             processes.kill_marked(marker)
             return True
 
-        try:
+        with contextlib.ExitStack() as stack:
+            stack.callback(self._clean_up, run_dir, marker, playbook)
             private_dir.write_extravars(run_dir, extravars)
             private_dir.write_runner_settings(run_dir, _RUNNER_SETTINGS)
             config = RunnerConfig(
@@ -171,7 +173,10 @@ class PlaybookRunner:
                 suppress_env_files=True,
             )
             config.prepare()
-            config.env = self._run_env(config.env, run_dir, secrets, marker)
+            config.env = self._run_env(config.env, run_dir, marker)
+            if secrets:
+                handover = stack.enter_context(SecretHandover(secrets))
+                config.command = handover.wrap(config.command)
             events: list[dict] = []
 
             def keep_event(event: dict) -> bool:
@@ -183,7 +188,6 @@ class PlaybookRunner:
                 config,
                 event_handler=keep_event,
                 cancel_callback=cancel_requested,
-                status_handler=_scrub_command_file(set(secrets)),
             )
             status, rc = runner.run()
             logger.debug("ansible-runner finished %s: %s rc=%s", playbook.name, status, rc)
@@ -194,15 +198,15 @@ class PlaybookRunner:
                 events=sorted(events, key=lambda event: event.get("counter", 0)),
                 timeout=self.settings.run_timeout,
             )
-        finally:
-            survivors = processes.kill_marked(marker)
-            if survivors:
-                logger.warning("killed %d leftover process(es) of %s", len(survivors), playbook.name)
-            private_dir.remove(run_dir)
 
-    def _run_env(
-        self, base: Mapping[str, str], run_dir: Path, secrets: Mapping[str, str], marker: str
-    ) -> dict[str, str]:
+    @staticmethod
+    def _clean_up(run_dir: Path, marker: str, playbook: Path) -> None:
+        survivors = processes.kill_marked(marker)
+        if survivors:
+            logger.warning("killed %d leftover process(es) of %s", len(survivors), playbook.name)
+        private_dir.remove(run_dir)
+
+    def _run_env(self, base: Mapping[str, str], run_dir: Path, marker: str) -> dict[str, str]:
         """The environment of a run: the service's, minus its own settings, plus the run's."""
         env = {key: value for key, value in base.items() if not key.startswith(_SERVICE_ENV_PREFIX)}
         tmp = run_dir / "tmp"
@@ -221,7 +225,6 @@ class PlaybookRunner:
         )
         if self.settings.kubeconfig is not None:
             env["K8S_AUTH_KUBECONFIG"] = str(self.settings.kubeconfig)
-        env.update(secrets)
         return env
 
     def _playbook_path(self, playbook: str) -> Path:
@@ -240,27 +243,6 @@ def _checked_secrets(secrets: Mapping[str, str] | None) -> dict[str, str]:
             raise InternalError(f"secret {name} must be a string")
         checked[name] = value
     return checked
-
-
-def _scrub_command_file(secret_names: set[str]):
-    """A status handler that rewrites ansible-runner's `artifacts/<ident>/command` file.
-
-    ansible-runner records the command and its full environment there before it starts the
-    process; once the process is starting ('running') the file is rewritten with the secret
-    variables masked, so no secret stays in any file while the run goes on.
-    """
-
-    def handle(status_data: Mapping[str, Any], runner_config: RunnerConfig) -> None:
-        if status_data.get("status") != "running":
-            return
-        path = Path(runner_config.artifact_dir) / "command"
-        env = {key: (MASK if key in secret_names else value) for key, value in runner_config.env.items()}
-        content = json.dumps({"command": runner_config.command, "cwd": runner_config.cwd, "env": env})
-        fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_CREAT, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle_file:
-            handle_file.write(content)
-
-    return handle
 
 
 async def _finish_even_if_cancelled(future: asyncio.Future) -> Any:

@@ -35,25 +35,43 @@ def test_health_runs_no_playbook(service):
     assert "run playbook=" not in service.log()
 
 
-def test_service_logs_go_to_stderr_and_nothing_to_stdout(tmp_path):
-    port = free_port()
+def _serve_once(tmp_path, port):
+    """Start `python -m server` with stdout and stderr in their own files, wait until this very
+    process has answered GET /health (its own stderr shows it: another test's server may hold
+    the port), stop it with SIGTERM. Returns (returncode, stdout, stderr), or None when the
+    process could not listen (the port was taken meanwhile)."""
     env = {"PROVISIONER_API_KEYS": "log-test-key", "PROVISIONER_STATE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server", "--port", str(port)],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
+    out_path, err_path = tmp_path / f"stdout-{port}", tmp_path / f"stderr-{port}"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server", "--port", str(port)], cwd=REPO_ROOT, env=env, stdout=out, stderr=err
+        )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 60
+        while b'"GET /health" 200' not in err_path.read_bytes():
+            if process.poll() is not None:
+                return None
+            assert time.monotonic() < deadline, f"the service never answered: {err_path.read_text()[-2000:]}"
             try:
-                if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                    break
+                requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
             except requests.ConnectionError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
     finally:
-        process.terminate()
-        stdout, stderr = process.communicate(timeout=20)
-    assert process.returncode == 0
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=20)
+    return process.returncode, out_path.read_bytes(), err_path.read_bytes()
+
+
+def test_service_logs_go_to_stderr_and_nothing_to_stdout(tmp_path):
+    for _attempt in range(3):
+        served = _serve_once(tmp_path, free_port())
+        if served is not None:
+            break
+    assert served is not None, "the service could not listen on any of three free ports"
+    returncode, stdout, stderr = served
+    assert returncode == 0, stderr.decode(errors="replace")[-2000:]
     assert stdout == b""
     assert b"\"GET /health\" 200" in stderr
     assert b"log-test-key" not in stderr

@@ -10,8 +10,7 @@ import pytest
 from server.config import Settings
 from server.errors import InternalError
 from server.runner import PlaybookRunner, processes
-from server.runner.redact import MASK
-from server.runner.run import ANSIBLE_CONFIG, _checked_secrets, _scrub_command_file
+from server.runner.run import ANSIBLE_CONFIG, _checked_secrets
 
 
 @pytest.fixture
@@ -24,7 +23,7 @@ def runner(tmp_path):
 
 def test_run_env_drops_the_service_settings_and_adds_the_run(runner, tmp_path):
     base = {"PATH": "/usr/bin", "HOME": "/root", "PROVISIONER_API_KEYS": "k", "PROVISIONER_PG_ADMIN_PASSWORD": "x"}
-    env = runner._run_env(base, tmp_path / "run", {"TENANT_DB_ADMIN_PASSWORD": "pg-pw"}, "marker")
+    env = runner._run_env(base, tmp_path / "run", "marker")
     assert not any(name.startswith("PROVISIONER_") for name in env)
     assert env["HOME"] == "/root"
     assert env["ANSIBLE_CONFIG"] == str(ANSIBLE_CONFIG)
@@ -32,7 +31,7 @@ def test_run_env_drops_the_service_settings_and_adds_the_run(runner, tmp_path):
     assert env["ANSIBLE_LOCAL_TEMP"] == env["ANSIBLE_REMOTE_TEMP"] == str(tmp_path / "run" / "tmp")
     assert env["K8S_AUTH_KUBECONFIG"] == str(tmp_path / "kubeconfig")
     assert env[processes.RUN_MARKER] == "marker"
-    assert env["TENANT_DB_ADMIN_PASSWORD"] == "pg-pw"
+    assert "pg-pw" not in json.dumps(env), "secrets are handed over in memory, never in the recorded env"
     assert env["PATH"].endswith("/usr/bin")
 
 
@@ -52,22 +51,6 @@ def test_unknown_playbooks_are_refused_before_any_run(runner, playbook):
     with pytest.raises(InternalError):
         asyncio.run(runner.run(playbook, {}, None))
     assert list(runner.settings.runs_dir.iterdir()) == []
-
-
-def test_command_file_is_rewritten_without_secrets(tmp_path):
-    class Config:
-        artifact_dir = str(tmp_path)
-        command = ["ansible-playbook", "x.yml"]
-        cwd = "/"
-        env = {"TENANT_DB_ADMIN_PASSWORD": "pg-pw", "HOME": "/root"}
-
-    (tmp_path / "command").write_text(json.dumps({"env": Config.env}))
-    handler = _scrub_command_file({"TENANT_DB_ADMIN_PASSWORD"})
-    handler({"status": "starting"}, runner_config=Config)
-    assert "pg-pw" in (tmp_path / "command").read_text()
-    handler({"status": "running"}, runner_config=Config)
-    written = json.loads((tmp_path / "command").read_text())
-    assert written["env"] == {"TENANT_DB_ADMIN_PASSWORD": MASK, "HOME": "/root"}
 
 
 def test_input_that_is_not_json_is_refused_before_any_run(runner):
