@@ -38,7 +38,8 @@ def test_health_runs_no_playbook(service):
 def _serve_once(tmp_path, port):
     """Start `python -m server` with stdout and stderr in their own files, wait until this very
     process has answered GET /health (its own stderr shows it: another test's server may hold
-    the port), stop it with SIGTERM. Returns (returncode, stdout, stderr), or None when the
+    the port) and says it is ready (a signal that arrives while Sanic still runs its startup
+    listeners, before "Worker ready", is lost by Sanic), stop it with SIGTERM. Returns (returncode, stdout, stderr), or None when the
     process could not listen (the port was taken meanwhile)."""
     env = {"PROVISIONER_API_KEYS": "log-test-key", "PROVISIONER_STATE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     out_path, err_path = tmp_path / f"stdout-{port}", tmp_path / f"stderr-{port}"
@@ -48,7 +49,7 @@ def _serve_once(tmp_path, port):
         )
     try:
         deadline = time.monotonic() + 60
-        while b'"GET /health" 200' not in err_path.read_bytes():
+        while not all(line in err_path.read_bytes() for line in (b'"GET /health" 200', b"Worker ready")):
             if process.poll() is not None:
                 return None
             assert time.monotonic() < deadline, f"the service never answered: {err_path.read_text()[-2000:]}"
