@@ -103,7 +103,7 @@ def test_backup_playbooks_converge_once_and_check_mode_writes_nothing(playbook, 
     configured = _converges(playbook, kube, "backup_config", {"slug": SLUG, "schedule": "45 23 * * 6"})
     assert configured == {"ok": True, "slug": SLUG, "retentionDays": 14, "schedule": "45 23 * * 6"}
 
-    # run: check mode starts no Job; a real run does, and the next one again (it is an action).
+    # run: check mode starts no Job; a real run starts one (an action, not a state to converge to).
     before = _state(kube, playbook.repository)
     rc, _, checked = playbook("backup_run", {"slug": SLUG}, "--check")
     assert rc == 0 and checked["body"]["started"] is True
