@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 from scripts import postgres_server
 from sandbox.testing import free_port
 from tests.fixtures.service import PRODUCTION_MODULE, files_containing, start_service
+from tests.fixtures.watch import SecretWatcher
 
 TENANT_HOST = "pg.tenants.example"  # what apps are told; differs from the admin connection
 TENANT_PORT = 6543
@@ -99,61 +99,9 @@ def _deployment_env_from(kubectl, slug: str) -> list:
     return json.loads(out)["spec"]["template"]["spec"]["containers"][0].get("envFrom", [])
 
 
-class _FileWatcher:
-    """Reads every file under `root` (and every process command line) while runs go on, so a
-    secret that sits in a temporary file for a moment is still caught."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.seen: dict[tuple[str, int, int], bytes] = {}
-        self.cmdlines: set[bytes] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-    def _loop(self):
-        while not self._stop.is_set():
-            for dirpath, _, names in os.walk(self.root):
-                for name in names:
-                    path = os.path.join(dirpath, name)
-                    try:
-                        info = os.stat(path)
-                        key = (path, info.st_mtime_ns, info.st_size)
-                        if key not in self.seen and info.st_size < 8_000_000:
-                            with open(path, "rb") as handle:
-                                self.seen[key] = handle.read()
-                    except OSError:
-                        continue
-            for entry in Path("/proc").iterdir():
-                if entry.name.isdigit():
-                    try:
-                        self.cmdlines.add((entry / "cmdline").read_bytes())
-                    except OSError:
-                        continue
-            time.sleep(0.005)
-
-    def holding(self, value: str) -> list[str]:
-        needle = value.encode()
-        files = sorted({path for (path, _, _), data in self.seen.items() if needle in data})
-        procs = [cmd.decode(errors="replace")[:120] for cmd in self.cmdlines if needle in cmd]
-        return files + procs
-
-
-# --- enable ------------------------------------------------------------------------------------
-def test_enable_gives_the_app_working_credentials(service, kube_env, kubectl, postgres):
-    slug = _create_site(service, "db-enable")
-    response = _enable(service, slug)
-    assert response.status_code == 200, response.text
-    name, user = f"db_{_underscored(slug)}", f"u_{_underscored(slug)}"
-    assert response.json() == {"ok": True, "slug": slug, "dbEnabled": True, "dbName": name, "username": user}
-
+def _assert_working_credentials(postgres, kubectl, slug: str, name: str, user: str) -> dict[str, str]:
+    """The Secret holds working credentials for `name` and `user`; the catalog keeps the
+    password as SCRAM, the database is owned by the user and PUBLIC may not connect."""
     credentials = _secret(kubectl, slug)
     assert set(credentials) == SECRET_KEYS
     password = credentials["PGPASSWORD"]
@@ -166,71 +114,189 @@ def test_enable_gives_the_app_working_credentials(service, kube_env, kubectl, po
     assert created.returncode == 0, created.stderr
     assert created.stdout.split()[-1] == "1"
 
-    # Stored as SCRAM, owned by the site's user, and PUBLIC may not connect.
     assert _admin(postgres, f"SELECT left(rolpassword, 14), rolcanlogin FROM pg_authid WHERE rolname = '{user}'") == "SCRAM-SHA-256$|t"
     assert _admin(postgres, f"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{name}'") == user
     public_connect = (f"SELECT count(*) FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = '{name}' "
                       "AND a.grantee = 0 AND a.privilege_type = 'CONNECT'")
     assert _admin(postgres, f"SELECT datacl IS NULL FROM pg_database WHERE datname = '{name}'") == "f"
     assert _admin(postgres, public_connect) == "0"
-
-    status = service.request("GET", f"/sites/{slug}/db/status")
-    assert status.status_code == 200
-    assert status.json() == {"ok": True, "slug": slug, "dbEnabled": True, "dbName": name, "username": user, "secretPresent": True}
+    return credentials
 
 
-def test_enable_with_a_chosen_name_then_again_is_a_no_op(service, kube_env, kubectl, postgres):
-    slug = _create_site(service, "db-chosen")
-    first = _enable(service, slug, dbName="shop_chosen")
-    assert first.status_code == 200 and first.json()["dbName"] == "shop_chosen"
-    before = _secret(kubectl, slug)
-    version = kubectl("get", "secret", "site-db", "-n", f"tenant-{slug}", "-o", "jsonpath={.metadata.resourceVersion}").stdout
+def _no_database_status(slug: str) -> dict:
+    return {"ok": True, "slug": slug, "dbEnabled": False, "dbName": None, "username": None, "secretPresent": False}
 
-    for body in ({"dbName": "shop_chosen"}, {}):  # no name: the database the site has
-        again = _enable(service, slug, **body)
+
+# --- the life of a site's database, next to a rival site ------------------------------------------
+def test_database_life_cycle_conflicts_other_sites_and_no_password_leaks(service, kube_env, kubectl, postgres):
+    """Site `owner` walks the whole life cycle: enable with a chosen name (its app gets the Secret),
+    enable again (no-op), another name (409), disable (sessions end, logins refused, no-op twice),
+    enable again (same credentials), purge (refused without DELETE; no-op twice), enable anew,
+    site purge. Site `rival` disables while it has no database (no-op), is refused the owner's and
+    the admin's databases, then enables the default name and cannot reach the owner's database.
+    From the rival's enable to the owner's purge every file and command line is watched for
+    the passwords; no response, log or file of the whole test may hold them."""
+    responses = []
+
+    def call(method: str, path: str, **kwargs):
+        response = service.request(method, path, **kwargs)
+        responses.append(response)
+        return response
+
+    def enable(slug: str, **body):
+        return call("POST", f"/sites/{slug}/db/enable", json=body)
+
+    def status(slug: str) -> dict:
+        response = call("GET", f"/sites/{slug}/db/status")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    owner = _create_site(service, "db-owner")
+    owner_user = f"u_{_underscored(owner)}"
+    deploy = {"image": "ghcr.io/example/app:1.0", "containerPort": 8080}
+    assert call("POST", f"/sites/{owner}/deploy", json=deploy).status_code == 200
+    assert _deployment_env_from(kubectl, owner) == []
+
+    # --- enable with a chosen name: working credentials, and the app gets the Secret ---------------
+    first = enable(owner, dbName="shop_chosen")
+    assert first.status_code == 200, first.text
+    assert first.json() == {"ok": True, "slug": owner, "dbEnabled": True, "dbName": "shop_chosen", "username": owner_user}
+    credentials = _assert_working_credentials(postgres, kubectl, owner, "shop_chosen", owner_user)
+    assert _deployment_env_from(kubectl, owner) == [{"secretRef": {"name": "site-db"}}]
+
+    # Again with the same name, or with none (the database the site has): a no-op.
+    version = kubectl("get", "secret", "site-db", "-n", f"tenant-{owner}", "-o", "jsonpath={.metadata.resourceVersion}").stdout
+    for body in ({"dbName": "shop_chosen"}, {}):
+        again = enable(owner, **body)
         assert again.status_code == 200, again.text
         assert again.json() == first.json()
-    assert _secret(kubectl, slug) == before
-    assert kubectl("get", "secret", "site-db", "-n", f"tenant-{slug}", "-o", "jsonpath={.metadata.resourceVersion}").stdout == version
+    assert _secret(kubectl, owner) == credentials
+    assert kubectl("get", "secret", "site-db", "-n", f"tenant-{owner}", "-o", "jsonpath={.metadata.resourceVersion}").stdout == version
 
+    # --- a site without a database: disable is a no-op ---------------------------------------------
+    rival = _create_site(service, "db-rival")
+    rival_user, rival_name = f"u_{_underscored(rival)}", f"db_{_underscored(rival)}"
+    response = call("POST", f"/sites/{rival}/db/disable")
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "slug": rival, "dbEnabled": False}
+    assert _admin(postgres, f"SELECT count(*) FROM pg_roles WHERE rolname = '{rival_user}'") == "0"
+    assert status(rival) == _no_database_status(rival)
 
-def test_enable_with_another_name_answers_409(service, kube_env, kubectl, postgres):
-    slug = _create_site(service, "db-rename")
-    assert _enable(service, slug).status_code == 200
-    response = _enable(service, slug, dbName="renamed_db")
-    assert response.status_code == 409
-    assert response.json()["error"] == "conflict"
-    assert f"db_{_underscored(slug)}" in response.json()["message"]
-    assert _admin(postgres, "SELECT count(*) FROM pg_database WHERE datname = 'renamed_db'") == "0"
-
-
-def test_enable_with_a_database_of_another_owner_answers_409(service, kube_env, kubectl, postgres):
-    owner = _create_site(service, "db-owner")
-    assert _enable(service, owner, dbName="shared_name").status_code == 200
-    other = _create_site(service, "db-thief")
-    response = _enable(service, other, dbName="shared_name")
+    # --- a database of another owner (a site's, or the admin's): 409, nothing taken or half made ---
+    response = enable(rival, dbName="shop_chosen")
     assert response.status_code == 409
     assert response.json()["error"] == "already_exists"
     _admin(postgres, "CREATE DATABASE admins_own_db")
     try:
-        assert _enable(service, other, dbName="admins_own_db").json()["error"] == "already_exists"
+        assert enable(rival, dbName="admins_own_db").json()["error"] == "already_exists"
     finally:
         _admin(postgres, "DROP DATABASE admins_own_db")
-    # Nothing was taken over or half made.
-    assert _admin(postgres, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'shared_name'") == f"u_{_underscored(owner)}"
-    assert _admin(postgres, f"SELECT count(*) FROM pg_roles WHERE rolname = 'u_{_underscored(other)}'") == "0"
-    assert _secret(kubectl, other) is None
+    assert _admin(postgres, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'shop_chosen'") == owner_user
+    assert _admin(postgres, f"SELECT count(*) FROM pg_roles WHERE rolname = '{rival_user}'") == "0"
+    assert _secret(kubectl, rival) is None
 
+    with SecretWatcher(service.state_dir) as watcher:
+        # --- enable with the default name; another site's user cannot connect -------------------
+        response = enable(rival)
+        assert response.status_code == 200, response.text
+        assert response.json() == {"ok": True, "slug": rival, "dbEnabled": True, "dbName": rival_name, "username": rival_user}
+        rival_credentials = _assert_working_credentials(postgres, kubectl, rival, rival_name, rival_user)
+        assert status(rival) == {"ok": True, "slug": rival, "dbEnabled": True, "dbName": rival_name,
+                                 "username": rival_user, "secretPresent": True}
+        refused = _login(postgres, {**rival_credentials, "PGDATABASE": "shop_chosen"})
+        assert refused.returncode != 0
+        assert "permission denied for database" in refused.stderr
+        assert _login(postgres, credentials).returncode == 0
 
-def test_another_sites_user_cannot_connect(service, kube_env, kubectl, postgres):
-    first, second = _create_site(service, "db-first"), _create_site(service, "db-second")
-    assert _enable(service, first).status_code == 200
-    assert _enable(service, second).status_code == 200
-    intruder = {**_secret(kubectl, second), "PGDATABASE": f"db_{_underscored(first)}"}
-    refused = _login(postgres, intruder)
-    assert refused.returncode != 0
-    assert "permission denied for database" in refused.stderr
-    assert _login(postgres, _secret(kubectl, first)).returncode == 0
+        # --- enable with another name: 409 -------------------------------------------------------
+        response = enable(owner, dbName="renamed_db")
+        assert response.status_code == 409
+        assert response.json()["error"] == "conflict"
+        assert "shop_chosen" in response.json()["message"]
+        assert _admin(postgres, "SELECT count(*) FROM pg_database WHERE datname = 'renamed_db'") == "0"
+
+        # A later deploy keeps the Secret (the record says the database is enabled).
+        assert call("POST", f"/sites/{owner}/deploy", json={**deploy, "image": "ghcr.io/example/app:2.0"}).status_code == 200
+        assert _deployment_env_from(kubectl, owner) == [{"secretRef": {"name": "site-db"}}]
+
+        # --- disable ends sessions and logins until enabled again; data and Secret are kept ------
+        session = subprocess.Popen(
+            ["psql", "-Atc", "SELECT pg_sleep(60)"],
+            env={"PATH": "/usr/bin:/bin", "PGHOST": postgres.host, "PGPORT": str(postgres.port), "PGUSER": credentials["PGUSER"],
+                 "PGPASSWORD": credentials["PGPASSWORD"], "PGDATABASE": credentials["PGDATABASE"]},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            deadline = time.monotonic() + 10
+            while _admin(postgres, f"SELECT count(*) FROM pg_stat_activity WHERE usename = '{credentials['PGUSER']}'") == "0":
+                assert time.monotonic() < deadline, "the session did not start"
+                time.sleep(0.1)
+
+            response = call("POST", f"/sites/{owner}/db/disable")
+            assert response.status_code == 200, response.text
+            assert response.json() == {"ok": True, "slug": owner, "dbEnabled": False}
+            _, stderr = session.communicate(timeout=10)
+            assert session.returncode != 0 and "terminat" in stderr
+        finally:
+            session.kill()
+        refused = _login(postgres, credentials)
+        assert refused.returncode != 0 and "not permitted to log in" in refused.stderr
+        assert _secret(kubectl, owner) == credentials
+        disabled = status(owner)
+        assert (disabled["dbEnabled"], disabled["dbName"], disabled["secretPresent"]) == (False, "shop_chosen", True)
+        assert _deployment_env_from(kubectl, owner) == []
+
+        again = call("POST", f"/sites/{owner}/db/disable")  # off already: no-op
+        assert again.status_code == 200 and again.json()["dbEnabled"] is False
+        assert call("POST", f"/sites/{owner}/deploy", json=deploy).status_code == 200
+        assert _deployment_env_from(kubectl, owner) == []
+
+        assert enable(owner).status_code == 200
+        assert _secret(kubectl, owner) == credentials  # the same credentials come back
+        assert _login(postgres, credentials).stdout.strip() == credentials["PGUSER"]
+
+        # --- purge: refused without the exact DELETE, then removes database, user and Secret -----
+        for wrong in ({"confirm": "delete"}, {"confirm": "DELETE "}, {}, {"confirm": True}):
+            refused = call("POST", f"/sites/{owner}/db/purge", json=wrong)
+            assert refused.status_code == 400, wrong
+            assert refused.json()["error"] == "invalid_input"
+        assert _login(postgres, credentials).returncode == 0  # nothing happened
+
+        response = call("POST", f"/sites/{owner}/db/purge", json={"confirm": "DELETE"})
+        assert response.status_code == 200, response.text
+        assert response.json() == {"ok": True, "slug": owner, "purged": True}
+    assert _admin(postgres, "SELECT count(*) FROM pg_database WHERE datname = 'shop_chosen'") == "0"
+    assert _admin(postgres, f"SELECT count(*) FROM pg_roles WHERE rolname = '{owner_user}'") == "0"
+    assert _secret(kubectl, owner) is None
+    assert status(owner) == _no_database_status(owner)
+
+    # Purging again finds nothing to do; a new enable starts from scratch with a new password.
+    assert call("POST", f"/sites/{owner}/db/purge", json={"confirm": "DELETE"}).status_code == 200
+    assert enable(owner, dbName="another_name").status_code == 200
+    new_credentials = _secret(kubectl, owner)
+    assert new_credentials["PGPASSWORD"] != credentials["PGPASSWORD"]
+
+    # --- site purge drops the database and the user ------------------------------------------------
+    response = call("POST", f"/sites/{owner}/purge", json={"confirm": "DELETE"})
+    assert response.status_code == 200, response.text
+    assert _admin(postgres, "SELECT count(*) FROM pg_database WHERE datname = 'another_name'") == "0"
+    assert _admin(postgres, f"SELECT count(*) FROM pg_roles WHERE rolname = '{owner_user}'") == "0"
+    assert call("GET", f"/sites/{owner}/db/status").status_code == 404
+
+    # --- no password in a response, the log, a run file or a command line ------------------------
+    secrets = {"admin password": postgres.admin_password}
+    for whose, creds in (("owner", credentials), ("rival", rival_credentials), ("owner's new", new_credentials)):
+        secrets[f"{whose} generated password"] = creds["PGPASSWORD"]
+        secrets[f"{whose} generated password (base64)"] = base64.b64encode(creds["PGPASSWORD"].encode()).decode()
+        secrets[f"{whose} database URL (base64)"] = base64.b64encode(creds["DATABASE_URL"].encode()).decode()
+    texts = "\n".join(r.text + json.dumps(dict(r.headers)) for r in responses)
+    log = service.log()
+    for label, value in secrets.items():
+        assert value not in texts, f"{label} in a response"
+        assert value not in log, f"{label} in the service log"
+        assert watcher.holding(value) == [], f"{label} in a file or command line during the runs"
+        assert files_containing(service.state_dir, value) == [], f"{label} left in the state dir"
+    assert any("/artifacts/" in path for path in watcher.seen_files()), "the watcher saw no run files"
 
 
 @pytest.mark.parametrize(
@@ -238,11 +304,13 @@ def test_another_sites_user_cannot_connect(service, kube_env, kubectl, postgres)
 )
 def test_bad_database_names_answer_400_before_any_run(service, postgres, name):
     # The input is refused before a playbook runs, so the site need not even exist.
+    runs = service.log().count("run playbook=")
     response = _enable(service, "db-bad-names", dbName=name)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_input"
     assert [d["field"] for d in response.json()["details"]] == ["dbName"]
     assert "DROP" not in response.text and "lookup" not in response.text and "uid=" not in response.text
+    assert service.log().count("run playbook=") == runs  # no playbook ran
     assert _admin(postgres, "SELECT count(*) FROM pg_database WHERE datname = 'postgres'") == "1"
     assert _admin(postgres, "SELECT count(*) FROM pg_roles WHERE rolname = 'u_db_bad_names'") == "0"
 
@@ -257,142 +325,6 @@ def test_unknown_site_answers_404(service, kube_env):
         response = service.request(method, path, json=body)
         assert response.status_code == 404, (path, response.text)
         assert response.json()["error"] == "site_not_found"
-
-
-# --- disable and enable again --------------------------------------------------------------------
-def test_disable_ends_sessions_and_logins_until_enabled_again(service, kube_env, kubectl, postgres):
-    slug = _create_site(service, "db-toggle")
-    assert _enable(service, slug).status_code == 200
-    credentials = _secret(kubectl, slug)
-    session = subprocess.Popen(
-        ["psql", "-Atc", "SELECT pg_sleep(60)"],
-        env={"PATH": "/usr/bin:/bin", "PGHOST": postgres.host, "PGPORT": str(postgres.port), "PGUSER": credentials["PGUSER"],
-             "PGPASSWORD": credentials["PGPASSWORD"], "PGDATABASE": credentials["PGDATABASE"]},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while _admin(postgres, f"SELECT count(*) FROM pg_stat_activity WHERE usename = '{credentials['PGUSER']}'") == "0":
-            assert time.monotonic() < deadline, "the session did not start"
-            time.sleep(0.1)
-
-        response = service.request("POST", f"/sites/{slug}/db/disable")
-        assert response.status_code == 200, response.text
-        assert response.json() == {"ok": True, "slug": slug, "dbEnabled": False}
-        _, stderr = session.communicate(timeout=10)
-        assert session.returncode != 0 and "terminat" in stderr
-    finally:
-        session.kill()
-
-    refused = _login(postgres, credentials)
-    assert refused.returncode != 0 and "not permitted to log in" in refused.stderr
-    # Database and Secret are kept.
-    assert _secret(kubectl, slug) == credentials
-    status = service.request("GET", f"/sites/{slug}/db/status").json()
-    assert (status["dbEnabled"], status["dbName"], status["secretPresent"]) == (False, credentials["PGDATABASE"], True)
-
-    again = service.request("POST", f"/sites/{slug}/db/disable")  # off already: no-op
-    assert again.status_code == 200 and again.json()["dbEnabled"] is False
-
-    assert _enable(service, slug).status_code == 200
-    assert _secret(kubectl, slug) == credentials  # the same credentials come back
-    assert _login(postgres, credentials).stdout.strip() == credentials["PGUSER"]
-
-
-def test_disable_of_a_site_without_database_is_a_no_op(service, kube_env, kubectl, postgres):
-    slug = _create_site(service, "db-never")
-    response = service.request("POST", f"/sites/{slug}/db/disable")
-    assert response.status_code == 200
-    assert response.json() == {"ok": True, "slug": slug, "dbEnabled": False}
-    assert _admin(postgres, f"SELECT count(*) FROM pg_roles WHERE rolname = 'u_{_underscored(slug)}'") == "0"
-    status = service.request("GET", f"/sites/{slug}/db/status").json()
-    assert status == {"ok": True, "slug": slug, "dbEnabled": False, "dbName": None, "username": None, "secretPresent": False}
-
-
-def test_app_gets_the_secret_only_while_the_database_is_enabled(service, kube_env, kubectl, postgres):
-    slug = _create_site(service, "db-app")
-    deploy = {"image": "ghcr.io/example/app:1.0", "containerPort": 8080}
-    assert service.request("POST", f"/sites/{slug}/deploy", json=deploy).status_code == 200
-    assert _deployment_env_from(kubectl, slug) == []
-
-    assert _enable(service, slug).status_code == 200
-    assert _deployment_env_from(kubectl, slug) == [{"secretRef": {"name": "site-db"}}]
-    # A later deploy keeps it (the record says the database is enabled).
-    assert service.request("POST", f"/sites/{slug}/deploy", json={**deploy, "image": "ghcr.io/example/app:2.0"}).status_code == 200
-    assert _deployment_env_from(kubectl, slug) == [{"secretRef": {"name": "site-db"}}]
-
-    assert service.request("POST", f"/sites/{slug}/db/disable").status_code == 200
-    assert _deployment_env_from(kubectl, slug) == []
-    assert service.request("POST", f"/sites/{slug}/deploy", json=deploy).status_code == 200
-    assert _deployment_env_from(kubectl, slug) == []
-
-
-# --- purge -----------------------------------------------------------------------------------------
-def test_purge_removes_database_user_and_secret(service, kube_env, kubectl, postgres):
-    slug = _create_site(service, "db-purge")
-    assert _enable(service, slug, dbName="purge_me").status_code == 200
-    credentials = _secret(kubectl, slug)
-    user = credentials["PGUSER"]
-
-    for wrong in ({"confirm": "delete"}, {"confirm": "DELETE "}, {}, {"confirm": True}):
-        refused = service.request("POST", f"/sites/{slug}/db/purge", json=wrong)
-        assert refused.status_code == 400, wrong
-        assert refused.json()["error"] == "invalid_input"
-    assert _login(postgres, credentials).returncode == 0  # nothing happened
-
-    response = service.request("POST", f"/sites/{slug}/db/purge", json={"confirm": "DELETE"})
-    assert response.status_code == 200, response.text
-    assert response.json() == {"ok": True, "slug": slug, "purged": True}
-    assert _admin(postgres, "SELECT count(*) FROM pg_database WHERE datname = 'purge_me'") == "0"
-    assert _admin(postgres, f"SELECT count(*) FROM pg_roles WHERE rolname = '{user}'") == "0"
-    assert _secret(kubectl, slug) is None
-    status = service.request("GET", f"/sites/{slug}/db/status").json()
-    assert status == {"ok": True, "slug": slug, "dbEnabled": False, "dbName": None, "username": None, "secretPresent": False}
-
-    # Purging again finds nothing to do; a new enable starts from scratch with a new password.
-    assert service.request("POST", f"/sites/{slug}/db/purge", json={"confirm": "DELETE"}).status_code == 200
-    assert _enable(service, slug, dbName="another_name").status_code == 200
-    assert _secret(kubectl, slug)["PGPASSWORD"] != credentials["PGPASSWORD"]
-
-
-def test_site_purge_drops_the_database_and_user(service, kube_env, kubectl, postgres):
-    slug = _create_site(service, "db-site-purge")
-    assert _enable(service, slug).status_code == 200
-    response = service.request("POST", f"/sites/{slug}/purge", json={"confirm": "DELETE"})
-    assert response.status_code == 200, response.text
-    assert _admin(postgres, f"SELECT count(*) FROM pg_database WHERE datname = 'db_{_underscored(slug)}'") == "0"
-    assert _admin(postgres, f"SELECT count(*) FROM pg_roles WHERE rolname = 'u_{_underscored(slug)}'") == "0"
-    assert service.request("GET", f"/sites/{slug}/db/status").status_code == 404
-
-
-# --- secrets ------------------------------------------------------------------------------------
-def test_passwords_appear_in_no_response_log_or_run_file(service, kube_env, kubectl, postgres):
-    slug = _create_site(service, "db-secrets")
-    responses = []
-    with _FileWatcher(service.state_dir) as watcher:
-        responses.append(_enable(service, slug))
-        responses.append(service.request("GET", f"/sites/{slug}/db/status"))
-        responses.append(service.request("POST", f"/sites/{slug}/db/disable"))
-        responses.append(_enable(service, slug))
-        responses.append(_enable(service, slug, dbName="other_name"))  # a 409
-        credentials = _secret(kubectl, slug)
-        responses.append(service.request("POST", f"/sites/{slug}/db/purge", json={"confirm": "DELETE"}))
-    assert [r.status_code for r in responses] == [200, 200, 200, 200, 409, 200]
-
-    password = credentials["PGPASSWORD"]
-    secrets = {
-        "generated password": password,
-        "generated password (base64)": base64.b64encode(password.encode()).decode(),
-        "database URL (base64)": base64.b64encode(credentials["DATABASE_URL"].encode()).decode(),
-        "admin password": postgres.admin_password,
-    }
-    texts = "\n".join(r.text + json.dumps(dict(r.headers)) for r in responses)
-    for label, value in secrets.items():
-        assert value not in texts, f"{label} in a response"
-        assert value not in service.log(), f"{label} in the service log"
-        assert watcher.holding(value) == [], f"{label} in a file or command line during the runs"
-        assert files_containing(service.state_dir, value) == [], f"{label} left in the state dir"
-    assert len(watcher.seen) > 10  # the watcher did see the runs' files
 
 
 # --- PostgreSQL down -------------------------------------------------------------------------------

@@ -94,67 +94,167 @@ def _create_site(playbook, name: str, **extra_vars) -> str:
     return outcome.result["body"]["slug"]
 
 
-def _state(postgres, kubectl, slug: str) -> dict:
+def _state(postgres, kubectl, slug: str, prefix: str = "tenant-") -> dict:
     """What a run could write: the site's roles and databases on the server (passwords, login,
     ACLs) and every object of its namespace (resourceVersions)."""
-    like = f"%{slug.replace('-', '_')}%"
+    like = f"%{slug.replace('-', '_')[:50]}%"  # a derived name longer than 63 is cut to 54 + hash
     roles = _admin(postgres, f"SELECT rolname, rolcanlogin, rolpassword FROM pg_authid WHERE rolname LIKE '{like}' ORDER BY 1")
     databases = _admin(postgres, "SELECT datname, pg_get_userbyid(datdba), datacl FROM pg_database ORDER BY 1")
-    objects = kubectl("get", "secret,deployment", "-n", f"tenant-{slug}",
+    objects = kubectl("get", "secret,deployment", "-n", f"{prefix}{slug}",
                       "-o", "jsonpath={range .items[*]}{.kind}/{.metadata.name}@{.metadata.resourceVersion} {end}").stdout
-    namespace = kubectl("get", "namespace", f"tenant-{slug}", "-o", "jsonpath={.metadata.resourceVersion}").stdout
+    namespace = kubectl("get", "namespace", f"{prefix}{slug}", "-o", "jsonpath={.metadata.resourceVersion}").stdout
     return {"roles": roles, "databases": databases, "objects": objects, "namespace": namespace}
 
 
-def _three_runs(playbook, postgres, kubectl, slug: str, name: str, api_input: dict) -> Outcome:
-    """--check writes nothing; the first real run changes something; the second nothing."""
-    before = _state(postgres, kubectl, slug)
-    checked = playbook(name, api_input, "--check")
+def _check_writes_nothing(playbook, postgres, kubectl, slug: str, prefix: str, name: str, api_input: dict,
+                          **extra_vars) -> Outcome:
+    before = _state(postgres, kubectl, slug, prefix)
+    checked = playbook(name, api_input, "--check", **extra_vars)
     assert checked.rc == 0, checked.output
-    assert _state(postgres, kubectl, slug) == before, f"{name} --check wrote something"
-    first = playbook(name, api_input)
-    assert first.rc == 0, first.output
-    assert first.changed > 0, f"{name}: the first run changed nothing"
-    assert _state(postgres, kubectl, slug) != before
-    second = playbook(name, api_input)
+    assert _state(postgres, kubectl, slug, prefix) == before, f"{name} --check wrote something"
+    return checked
+
+
+def _second_and_check_change_nothing(playbook, postgres, kubectl, slug: str, prefix: str, name: str, api_input: dict,
+                                     first: Outcome, **extra_vars) -> None:
+    second = playbook(name, api_input, **extra_vars)
     assert second.rc == 0 and second.changed == 0, f"{name}: the second run changed something"
     assert second.result == first.result
-    again = _state(postgres, kubectl, slug)
-    assert playbook(name, api_input, "--check").changed == 0
-    assert _state(postgres, kubectl, slug) == again
+    checked = _check_writes_nothing(playbook, postgres, kubectl, slug, prefix, name, api_input, **extra_vars)
+    assert checked.changed == 0, f"{name} --check after the second run predicted a change"
+
+
+def _three_runs(playbook, postgres, kubectl, slug: str, prefix: str, name: str, api_input: dict, **extra_vars) -> Outcome:
+    """--check writes nothing; the first real run changes something; the second nothing; a --check
+    run after it predicts no change and writes nothing."""
+    before = _state(postgres, kubectl, slug, prefix)
+    _check_writes_nothing(playbook, postgres, kubectl, slug, prefix, name, api_input, **extra_vars)
+    first = playbook(name, api_input, **extra_vars)
+    assert first.rc == 0, first.output
+    assert first.changed > 0, f"{name}: the first run changed nothing"
+    assert _state(postgres, kubectl, slug, prefix) != before
+    _second_and_check_change_nothing(playbook, postgres, kubectl, slug, prefix, name, api_input, first, **extra_vars)
     return first
 
 
-def test_enable_disable_purge_change_once_and_check_mode_writes_nothing(playbook, postgres, kubectl):
-    slug = _create_site(playbook, "pb-cycle")
-    enabled = _three_runs(playbook, postgres, kubectl, slug, "db_enable", {"slug": slug, "dbName": "pb_cycle_db"})
-    assert enabled.result["body"] == {"ok": True, "slug": slug, "dbEnabled": True, "dbName": "pb_cycle_db",
-                                      "username": "u_pb_cycle_example_com"}
-    credentials = _secret(kubectl, slug)
-    assert _psql(postgres, "SELECT 1", user=credentials["PGUSER"], password=credentials["PGPASSWORD"],
-                 database="pb_cycle_db").returncode == 0
+def _enable_killed_halfway(postgres, kube_api, kube_env, tmp_path, slug: str, prefix: str, **extra_vars) -> None:
+    """Run db_enable and kill it the moment the Secret exists: before the user or the database."""
+    from kubernetes import client
 
-    disabled = _three_runs(playbook, postgres, kubectl, slug, "db_disable", {"slug": slug})
-    assert disabled.result["body"] == {"ok": True, "slug": slug, "dbEnabled": False}
-    assert _admin(postgres, "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'u_pb_cycle_example_com'") == "f"
+    core = client.CoreV1Api(kube_api)
+    variables = json.dumps({"api_input": {"slug": slug}, "tenant_db_admin_host": postgres.host,
+                            "tenant_db_admin_port": postgres.port, "tenant_db_admin_user": postgres.admin_user,
+                            **extra_vars})
+    env = {**kube_env, "TENANT_DB_ADMIN_PASSWORD": postgres.admin_password, "ANSIBLE_LOCAL_TEMP": str(tmp_path / "t")}
+    proc = subprocess.Popen([ANSIBLE_PLAYBOOK, "-i", "inventory", "playbooks/db_enable.yml", "-e", variables],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, "the run finished before it could be killed"
+            assert time.monotonic() < deadline
+            try:
+                core.read_namespaced_secret("site-db", f"{prefix}{slug}")
+                break
+            except client.ApiException:
+                time.sleep(0.01)
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
 
-    purged = _three_runs(playbook, postgres, kubectl, slug, "db_purge", {"slug": slug, "confirm": "DELETE"})
-    assert purged.result["body"] == {"ok": True, "slug": slug, "purged": True}
-    assert _admin(postgres, "SELECT count(*) FROM pg_database WHERE datname = 'pb_cycle_db'") == "0"
-    assert _admin(postgres, "SELECT count(*) FROM pg_roles WHERE rolname = 'u_pb_cycle_example_com'") == "0"
-    assert _secret(kubectl, slug) is None
+
+def _login(postgres, credentials: dict, sql: str = "SELECT 1") -> subprocess.CompletedProcess:
+    return _psql(postgres, sql, user=credentials["PGUSER"], password=credentials["PGPASSWORD"],
+                 database=credentials["PGDATABASE"])
 
 
-def test_status_changes_nothing_and_works_in_check_mode(playbook, postgres, kubectl):
-    slug = _create_site(playbook, "pb-status")
-    assert playbook("db_enable", {"slug": slug}).rc == 0
-    before = _state(postgres, kubectl, slug)
+# One site walks the whole life cycle: enable (check mode first, then a run killed halfway, then
+# the runs that finish it), status, a repaired password drift, disable and purge. Its slug is
+# 62 characters long (a one-character namespace prefix allows that), so every derived name is
+# shortened. A neighbour site adopts what an interrupted run left, keeps its database while the
+# first site is purged, and has a purge finished that stopped after dropping its database.
+PREFIX = "t"
+LONG = {"tenant_namespace_prefix": PREFIX}
+
+
+def test_enable_disable_purge_change_once_and_check_mode_writes_nothing(playbook, postgres, kubectl, kube_api,
+                                                                        kube_env, tmp_path):
+    slug = _create_site(playbook, "a" * 50, **LONG)
+    assert len(slug) == 62
+    neighbour = _create_site(playbook, "pb-adopt")
+
+    # The neighbour: what a run with dbName "pb_adopted" leaves when it stops before writing the
+    # record is adopted by an enable without a name; another name then conflicts.
+    _admin(postgres, "CREATE ROLE u_pb_adopt_example_com LOGIN")
+    _admin(postgres, "CREATE DATABASE pb_adopted OWNER u_pb_adopt_example_com")
+    adopted = playbook("db_enable", {"slug": neighbour})
+    assert adopted.rc == 0, adopted.output
+    assert adopted.result["body"] == {"ok": True, "slug": neighbour, "dbEnabled": True, "dbName": "pb_adopted",
+                                      "username": "u_pb_adopt_example_com"}
+    assert _admin(postgres, "SELECT count(*) FROM pg_database WHERE datname = 'db_pb_adopt_example_com'") == "0"
+    conflict = playbook("db_enable", {"slug": neighbour, "dbName": "pb_other"})
+    assert conflict.rc != 0 and conflict.result["error"]["code"] == "conflict"
+
+    # --- enable: --check writes nothing; a run killed halfway is finished by running it again ----
+    before = _state(postgres, kubectl, slug, PREFIX)
+    _check_writes_nothing(playbook, postgres, kubectl, slug, PREFIX, "db_enable", {"slug": slug}, **LONG)
+    _enable_killed_halfway(postgres, kube_api, kube_env, tmp_path, slug, PREFIX, **LONG)
+    credentials = _secret(kubectl, slug, prefix=PREFIX)
+    full_database = f"db_{slug.replace('-', '_')}"
+    assert _admin(postgres, f"SELECT count(*) FROM pg_database WHERE datname LIKE '{full_database[:54]}%'") == "0"
+
+    enabled = playbook("db_enable", {"slug": slug}, **LONG)
+    assert enabled.rc == 0, enabled.output
+    assert enabled.changed > 0, "db_enable: the first complete run changed nothing"
+    assert _state(postgres, kubectl, slug, PREFIX) != before
+    user, database = enabled.result["body"]["username"], enabled.result["body"]["dbName"]
+    assert enabled.result["body"] == {"ok": True, "slug": slug, "dbEnabled": True, "dbName": database, "username": user}
+    assert len(user) == 63 and user.startswith("u_aaaa") and user != f"u_{slug.replace('-', '_')}"[:63]
+    assert len(database) == 63 and database.startswith("db_aaaa")
+    assert _admin(postgres, f"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{database}'") == user
+    assert _secret(kubectl, slug, prefix=PREFIX) == credentials  # the password written first is the one used
+    assert credentials["PGUSER"] == user
+    login = _login(postgres, credentials, "SELECT current_database()")
+    assert login.stdout.strip() == database, login.stderr
+    _second_and_check_change_nothing(playbook, postgres, kubectl, slug, PREFIX, "db_enable", {"slug": slug},
+                                     enabled, **LONG)
+
+    # --- status changes nothing and works in check mode -------------------------------------------
+    before = _state(postgres, kubectl, slug, PREFIX)
     for args in ((), ("--check",)):
-        outcome = playbook("db_status", {"slug": slug}, *args)
+        outcome = playbook("db_status", {"slug": slug}, *args, **LONG)
         assert outcome.rc == 0 and outcome.changed == 0
-        assert outcome.result["body"] == {"ok": True, "slug": slug, "dbEnabled": True, "dbName": "db_pb_status_example_com",
-                                          "username": "u_pb_status_example_com", "secretPresent": True}
-    assert _state(postgres, kubectl, slug) == before
+        assert outcome.result["body"] == {"ok": True, "slug": slug, "dbEnabled": True, "dbName": database,
+                                          "username": user, "secretPresent": True}
+    assert _state(postgres, kubectl, slug, PREFIX) == before
+
+    # --- enable repairs a user whose password differs from the Secret ------------------------------
+    _admin(postgres, f"ALTER ROLE \"{user}\" PASSWORD 'something-else-entirely'")
+    assert _login(postgres, credentials).returncode != 0
+    repaired = playbook("db_enable", {"slug": slug}, **LONG)
+    assert repaired.rc == 0 and repaired.changed > 0
+    assert _login(postgres, credentials).returncode == 0
+
+    # --- disable -----------------------------------------------------------------------------------
+    disabled = _three_runs(playbook, postgres, kubectl, slug, PREFIX, "db_disable", {"slug": slug}, **LONG)
+    assert disabled.result["body"] == {"ok": True, "slug": slug, "dbEnabled": False}
+    assert _admin(postgres, f"SELECT rolcanlogin FROM pg_roles WHERE rolname = '{user}'") == "f"
+
+    # --- purge (with a database, then twice without one) never drops the neighbour's database ------
+    purged = _three_runs(playbook, postgres, kubectl, slug, PREFIX, "db_purge", {"slug": slug, "confirm": "DELETE"},
+                         **LONG)
+    assert purged.result["body"] == {"ok": True, "slug": slug, "purged": True}
+    assert _admin(postgres, f"SELECT count(*) FROM pg_database WHERE datname = '{database}'") == "0"
+    assert _admin(postgres, f"SELECT count(*) FROM pg_roles WHERE rolname = '{user}'") == "0"
+    assert _secret(kubectl, slug, prefix=PREFIX) is None
+    assert _admin(postgres, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'pb_adopted'") == "u_pb_adopt_example_com"
+
+    # --- a purge interrupted after the database is finished by running it again --------------------
+    _admin(postgres, "DROP DATABASE pb_adopted")  # as if the run stopped here
+    outcome = playbook("db_purge", {"slug": neighbour, "confirm": "DELETE"})
+    assert outcome.rc == 0, outcome.output
+    assert _admin(postgres, "SELECT count(*) FROM pg_roles WHERE rolname = 'u_pb_adopt_example_com'") == "0"
+    assert _secret(kubectl, neighbour) is None
 
 
 def test_operator_gets_the_same_400_and_404_as_the_api(playbook):
@@ -163,104 +263,6 @@ def test_operator_gets_the_same_400_and_404_as_the_api(playbook):
     assert bad.result["error"]["status"] == 400 and bad.result["error"]["details"][0]["field"] == "dbName"
     missing = playbook("db_status", {"slug": "pb-nope"})
     assert missing.rc != 0 and missing.result["error"]["code"] == "site_not_found"
-
-
-# --- crash safety --------------------------------------------------------------------------------
-def test_enable_killed_halfway_is_finished_by_running_it_again(playbook, postgres, kubectl, kube_api, kube_env, tmp_path):
-    from kubernetes import client
-
-    slug = _create_site(playbook, "pb-killed")
-    core = client.CoreV1Api(kube_api)
-    variables = json.dumps({"api_input": {"slug": slug}, "tenant_db_admin_host": postgres.host,
-                            "tenant_db_admin_port": postgres.port, "tenant_db_admin_user": postgres.admin_user})
-    env = {**kube_env, "TENANT_DB_ADMIN_PASSWORD": postgres.admin_password, "ANSIBLE_LOCAL_TEMP": str(tmp_path / "t")}
-    proc = subprocess.Popen([ANSIBLE_PLAYBOOK, "-i", "inventory", "playbooks/db_enable.yml", "-e", variables],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while True:  # kill the run the moment the Secret exists: before the user or the database
-            assert proc.poll() is None, "the run finished before it could be killed"
-            assert time.monotonic() < deadline
-            try:
-                core.read_namespaced_secret("site-db", f"tenant-{slug}")
-                break
-            except client.ApiException:
-                time.sleep(0.01)
-        os.killpg(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait()
-    credentials = _secret(kubectl, slug)
-    assert _admin(postgres, "SELECT count(*) FROM pg_database WHERE datname = 'db_pb_killed_example_com'") == "0"
-
-    rerun = playbook("db_enable", {"slug": slug})
-    assert rerun.rc == 0, rerun.output
-    assert _secret(kubectl, slug) == credentials  # the password written first is the one used
-    login = _psql(postgres, "SELECT current_database()", user=credentials["PGUSER"], password=credentials["PGPASSWORD"],
-                  database=credentials["PGDATABASE"])
-    assert login.stdout.strip() == "db_pb_killed_example_com", login.stderr
-
-
-def test_enable_repairs_a_user_whose_password_differs_from_the_secret(playbook, postgres, kubectl):
-    slug = _create_site(playbook, "pb-drift")
-    assert playbook("db_enable", {"slug": slug}).rc == 0
-    credentials = _secret(kubectl, slug)
-    _admin(postgres, "ALTER ROLE u_pb_drift_example_com PASSWORD 'something-else-entirely'")
-    assert _psql(postgres, "SELECT 1", user=credentials["PGUSER"], password=credentials["PGPASSWORD"],
-                 database=credentials["PGDATABASE"]).returncode != 0
-    repaired = playbook("db_enable", {"slug": slug})
-    assert repaired.rc == 0 and repaired.changed > 0
-    assert _psql(postgres, "SELECT 1", user=credentials["PGUSER"], password=credentials["PGPASSWORD"],
-                 database=credentials["PGDATABASE"]).returncode == 0
-
-
-def test_enable_without_name_adopts_the_database_an_interrupted_run_made(playbook, postgres, kubectl):
-    slug = _create_site(playbook, "pb-adopt")
-    # What a run with dbName "pb_adopted" leaves when it stops before writing the record.
-    _admin(postgres, "CREATE ROLE u_pb_adopt_example_com LOGIN")
-    _admin(postgres, "CREATE DATABASE pb_adopted OWNER u_pb_adopt_example_com")
-    outcome = playbook("db_enable", {"slug": slug})
-    assert outcome.rc == 0, outcome.output
-    assert outcome.result["body"]["dbName"] == "pb_adopted"
-    assert _admin(postgres, "SELECT count(*) FROM pg_database WHERE datname = 'db_pb_adopt_example_com'") == "0"
-    conflict = playbook("db_enable", {"slug": slug, "dbName": "pb_other"})
-    assert conflict.rc != 0 and conflict.result["error"]["code"] == "conflict"
-
-
-def test_purge_interrupted_after_the_database_is_finished_by_running_it_again(playbook, postgres, kubectl):
-    slug = _create_site(playbook, "pb-half-purged")
-    assert playbook("db_enable", {"slug": slug}).rc == 0
-    _admin(postgres, "DROP DATABASE db_pb_half_purged_example_com")  # as if the run stopped here
-    outcome = playbook("db_purge", {"slug": slug, "confirm": "DELETE"})
-    assert outcome.rc == 0, outcome.output
-    assert _admin(postgres, "SELECT count(*) FROM pg_roles WHERE rolname = 'u_pb_half_purged_example_com'") == "0"
-    assert _secret(kubectl, slug) is None
-
-
-def test_purge_never_drops_a_database_of_another_owner(playbook, postgres, kubectl):
-    owner = _create_site(playbook, "pb-keeper")
-    assert playbook("db_enable", {"slug": owner, "dbName": "pb_kept"}).rc == 0
-    other = _create_site(playbook, "pb-other")
-    assert playbook("db_purge", {"slug": other, "confirm": "DELETE"}).rc == 0
-    assert _admin(postgres, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'pb_kept'") == "u_pb_keeper_example_com"
-
-
-# --- names ------------------------------------------------------------------------------------------
-def test_long_slugs_get_shortened_names_that_stay_the_same(playbook, postgres, kubectl):
-    prefix = {"tenant_namespace_prefix": "t"}  # a one-character prefix allows a 62-character slug
-    slug = _create_site(playbook, "a" * 50, **prefix)
-    assert len(slug) == 62
-    first = playbook("db_enable", {"slug": slug}, **prefix)
-    assert first.rc == 0, first.output
-    user, database = first.result["body"]["username"], first.result["body"]["dbName"]
-    assert len(user) == 63 and user.startswith("u_aaaa") and user != f"u_{slug.replace('-', '_')}"[:63]
-    assert len(database) == 63 and database.startswith("db_aaaa")
-    assert _admin(postgres, f"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{database}'") == user
-    again = playbook("db_enable", {"slug": slug}, **prefix)
-    assert again.rc == 0 and again.changed == 0 and again.result == first.result
-    credentials = _secret(kubectl, slug, prefix="t")
-    assert credentials["PGUSER"] == user
-    assert playbook("db_purge", {"slug": slug, "confirm": "DELETE"}, **prefix).rc == 0
-    assert _admin(postgres, f"SELECT count(*) FROM pg_roles WHERE rolname = '{user}'") == "0"
 
 
 def test_reserved_words_cover_the_servers_reserved_key_words(postgres):
