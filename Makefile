@@ -13,7 +13,8 @@ TEST_WORKERS ?= 3
 run: setup
 	@STATE_DIR=$(STATE_DIR) $(BIN)/python -m scripts.run
 
-test: setup lint
+# ansible-lint runs inside the suite (tests/integration/lint), beside the other tests.
+test: setup
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 setup: system-deps $(STAMP)

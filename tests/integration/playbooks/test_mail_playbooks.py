@@ -6,7 +6,7 @@ before and after), the first run changes something, the second changes nothing (
 deletes answer 409 / 404 the second time, without a change). Also: ansible-runner's kept
 artifacts searched for the secrets. (The role's molecule scenarios run in
 tests/integration/molecule/test_scenarios.py; ansible-lint's production profile runs over
-playbooks/ and roles/ in `make lint`, before the tests.)
+playbooks/ and roles/ in tests/integration/lint.)
 
 Creating a site and enabling its mail is much of the cost, so one site goes through every
 playbook in one scenario, and the runs that AWX would make (ansible-runner, its artifacts kept)
