@@ -377,8 +377,10 @@ def test_retention_forgets_only_this_sites_old_snapshots_and_stale_locks_do_not_
     holder = subprocess.Popen(["restic", "--no-cache", "backup", "--stdin", "--host", "lock-holder"], stdin=subprocess.PIPE,
                               env={"PATH": os.environ["PATH"], **settings}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        # restic's local backend writes a lock file in place and makes it read-only once it is
+        # complete; a lock killed halfway through writing is unreadable, and restic ignores it.
         deadline = time.monotonic() + 30
-        while not any(locks.iterdir()):
+        while not any(lock.stat().st_size > 0 and not lock.stat().st_mode & 0o222 for lock in locks.iterdir()):
             assert time.monotonic() < deadline, "restic took no lock"
             time.sleep(0.05)
     finally:
