@@ -27,7 +27,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.fixtures.kube import KUBECTL, client_env
+from tests.fixtures.kube import client_env, kubectl_runner
 from tests.fixtures.service import PRODUCTION_MODULE, start_service
 
 MIB = 1024 * 1024
@@ -59,15 +59,7 @@ def service(tmp_path_factory, kube, mailcow, postgres):
 def kubectl(kube, tmp_path_factory) -> Callable[..., subprocess.CompletedProcess]:
     """`kubectl(*args)` against the sandbox, WITHOUT the cluster reset of the shared `kubectl`
     fixture (that one goes through `kube_env`): the sites of this module live for the whole module."""
-    env = client_env(kube, tmp_path_factory.mktemp("mail-kubectl"))
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        cmd = [KUBECTL, "--cache-dir", env["KUBECACHEDIR"], *args]
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-        return proc
-
-    return run
+    return kubectl_runner(client_env(kube, tmp_path_factory.mktemp("mail-kubectl")))
 
 
 def _new_site(service) -> str:
