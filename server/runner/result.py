@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.errors import (
+from contract.errors import (
     ApiError,
     InternalError,
     PlaybookFailed,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from server.models.db import RESERVED_WORDS
+from contract.models.db import RESERVED_WORDS
 
 REPO = Path(__file__).resolve().parents[3]
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))

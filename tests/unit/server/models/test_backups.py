@@ -3,8 +3,8 @@ with the same rules for the routes and the playbooks (the operation table)."""
 
 import pytest
 
-from server.models.backups import MAX_RETENTION_DAYS, check_schedule, check_snapshot_id
-from server.models.registry import RequestInvalid, validate
+from contract.models.backups import MAX_RETENTION_DAYS, check_schedule, check_snapshot_id
+from contract.models.registry import RequestInvalid, validate
 
 
 def _fields(operation, data):

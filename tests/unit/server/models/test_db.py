@@ -2,8 +2,8 @@
 
 import pytest
 
-from server.models.db import RESERVED_WORDS, check_database_name
-from server.models.registry import RequestInvalid, validate
+from contract.models.db import RESERVED_WORDS, check_database_name
+from contract.models.registry import RequestInvalid, validate
 
 INJECTION = 'x"; DROP DATABASE postgres; --'
 

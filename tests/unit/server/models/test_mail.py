@@ -3,8 +3,8 @@ call to Mailcow); good input comes out normalised; messages never echo a passwor
 
 import pytest
 
-from server.errors import InvalidInput
-from server.models.mail import (
+from contract.errors import InvalidInput
+from contract.models.mail import (
     MAX_QUOTA_MB,
     MailboxList,
     MailDisabled,
@@ -15,7 +15,7 @@ from server.models.mail import (
     check_local_part,
     check_password,
 )
-from server.models.registry import REQUEST_MODELS, validate
+from contract.models.registry import REQUEST_MODELS, validate
 
 SLUG = "app-example-com"
 PASSWORD = "{{ lookup('pipe', 'id') }}-Secret1"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from server.errors import InvalidInput as RequestInvalid
-from server.models.registry import validate
+from contract.errors import InvalidInput as RequestInvalid
+from contract.models.registry import validate
 
 GOOD = {"domain": "app.example.com", "cpu": 1, "ramGi": 2, "diskGi": 10}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from server.errors import (
+from contract.errors import (
     AlreadyExists,
     InternalError,
     PlaybookFailed,
