@@ -18,13 +18,25 @@ from typing import Any
 from ansible.errors import AnsibleFilterError
 
 
+def _plain(value: Any) -> Any:
+    """Ansible's lazy containers and tagged scalars as plain Python values (read item by item)."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
 def api_request_check(data: Any, operation: str, context: dict | None = None) -> dict:
     """-> {"valid": True, "input": <normalised>} or {"valid": False, "error": {code, message, details}}."""
     from contract.errors import ApiError
     from contract.operations import check_input
 
     try:
-        value = check_input(operation, data if isinstance(data, dict) else {}, dict(context or {}))
+        value = check_input(operation, data if isinstance(data, dict) else {}, _plain(context or {}))
     except ApiError as error:
         return {
             "valid": False,
