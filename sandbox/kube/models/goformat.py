@@ -48,10 +48,9 @@ def go_json_kind(value: Any) -> str:
 
 
 def go_type_name(value: Any) -> str:
-    """The Go type an unstructured decoder gives a value (`int64`, `[]interface {}` ...)."""
+    """The Go type apimachinery's unstructured decoder gives a value (`int64` for whole numbers,
+    `float64`, `[]interface {}` ...)."""
     kind = json_type(value)
-    if isinstance(value, float):
-        kind = "number"
     return _GO_TYPE_NAME.get(kind, kind)
 
 

@@ -39,8 +39,10 @@ from __future__ import annotations
 from .apiextensions import validate_crd
 from .apps import validate_workload
 from .batch import validate_cron_job, validate_job
-from .core import validate_config_map, validate_limit_range, validate_namespace, validate_pvc, \
-    validate_resource_quota, validate_secret, validate_service
+from .core import (
+    validate_config_map, validate_limit_range, validate_namespace, validate_pvc, validate_resource_quota,
+    validate_secret, validate_service,
+)
 from .field import Cause
 from .meta import meta_causes, meta_update_causes, name_function
 from .networking import validate_ingress

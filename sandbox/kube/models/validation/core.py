@@ -10,11 +10,14 @@ import json
 from typing import Any
 
 from ..goformat import GoValue, go_quantity, go_strings
-from ..names import is_config_map_key, is_dns1123_label, is_dns1123_subdomain, is_valid_port_name, \
-    is_valid_port_num
+from ..names import (
+    is_config_map_key, is_dns1123_label, is_dns1123_subdomain, is_valid_port_name, is_valid_port_num,
+)
 from ..quantity import format_quantity, parse_quantity
-from .field import IMMUTABLE, NEGATIVE, Cause, duplicate, forbidden, invalid, key_path, norm, not_supported, \
-    required, too_long
+from .field import (
+    IMMUTABLE, NEGATIVE, Cause, duplicate, forbidden, invalid, key_path, norm, not_supported, required,
+    too_long,
+)
 from .meta import validate_labels
 from .pods import PROTOCOLS, generic_resource_name_causes
 

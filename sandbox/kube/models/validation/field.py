@@ -2,8 +2,10 @@
 
 `required`, `invalid`, `forbidden`, `not_supported`, `duplicate`, `not_found`, `too_long` build
 the `errors.Cause` of the matching `field.Error` type with its `ErrorBody()` text (values printed
-by `goformat.go_value`). `key_path("spec.hard", "cpu")` is `spec.hard[cpu]`; `norm` is the
-equality the validators use for "field is immutable" (empty maps and lists equal absent ones).
+by `goformat.go_value`). `key_path("spec.hard", "cpu")` is `spec.hard[cpu]`; `nonnegative` is the
+`must be greater than or equal to 0` check of integer fields; `norm` is the equality the
+validators use for "field is immutable" (empty maps and lists equal absent ones). The message of
+the 422 itself is `errors.Invalid.of` (`errors.aggregate_message`).
 """
 
 from __future__ import annotations

@@ -9,8 +9,10 @@ metav1.LabelSelector, `selector_matches` evaluates one against labels.
 from __future__ import annotations
 
 from ..goformat import go_strings
-from ..names import NAME_IS_DNS1035_LABEL, NAME_IS_DNS_LABEL, NAME_IS_DNS_SUBDOMAIN, is_qualified_name, \
-    is_valid_label_value, path_segment_name
+from ..names import (
+    NAME_IS_DNS1035_LABEL, NAME_IS_DNS_LABEL, NAME_IS_DNS_SUBDOMAIN, is_qualified_name, is_valid_label_value,
+    path_segment_name,
+)
 from .field import IMMUTABLE, NEGATIVE, Cause, forbidden, invalid, required, too_long
 
 def meta_causes(meta: dict, namespaced: bool, name_fn, path: str = "metadata") -> list[Cause]:

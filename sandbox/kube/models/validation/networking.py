@@ -6,8 +6,10 @@ import ipaddress
 from typing import Any
 
 from ..goformat import GoValue
-from ..names import NAME_IS_DNS1035_LABEL, NAME_IS_DNS_SUBDOMAIN, is_dns1123_subdomain, is_valid_port_name, \
-    is_valid_port_num, is_wildcard_dns1123_subdomain
+from ..names import (
+    NAME_IS_DNS1035_LABEL, NAME_IS_DNS_SUBDOMAIN, is_dns1123_subdomain, is_valid_port_name,
+    is_valid_port_num, is_wildcard_dns1123_subdomain,
+)
 from .field import Cause, invalid, not_supported, required
 
 _INVALID_PATH_SEQUENCES = ("//", "/./", "/../", "%2f", "%2F")
