@@ -13,7 +13,6 @@ import base64
 import os
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,7 +21,6 @@ import psycopg2
 import pytest
 import requests
 
-from sandbox.testing import free_port
 from scripts import postgres_server
 from tests.fixtures.mailcow import start_mailcow
 from tests.fixtures.service import PRODUCTION_MODULE, live_processes, start_service
@@ -33,20 +31,10 @@ IMAGE = "ghcr.io/example/faults:1.0"
 TIMEOUT = 300  # seconds a request may take on a busy machine
 
 
-@pytest.fixture(scope="module")
-def own_postgres():
-    """A PostgreSQL server of this module alone, to stop and start (in a directory the postgres
-    user can reach, unlike pytest's tmp_path)."""
-    base = Path(tempfile.mkdtemp(prefix="tp-postgres-faults-"))
-    server = postgres_server.start(base, free_port())
-    yield server
-    postgres_server.destroy(base)
-
-
-@pytest.fixture(scope="module")
-def own_mailcow(tmp_path_factory):
-    """A Mailcow of this module alone, to kill and start again (same port, same state)."""
-    root = tmp_path_factory.mktemp("faults-mailcow")
+@pytest.fixture
+def own_mailcow(tmp_path):
+    """A Mailcow of this test alone, to kill and start again (same port, same state)."""
+    root = tmp_path / "mailcow"
     sandbox = start_mailcow(root)
     holder = {"sandbox": sandbox, "root": root}
     yield holder
