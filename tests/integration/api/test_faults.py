@@ -10,6 +10,7 @@ One site walks through all of it, against a PostgreSQL server and a Mailcow of t
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import signal
 import subprocess
@@ -54,8 +55,8 @@ def _start(state: Path, kube, postgres, mailcow, **extra: str):
     )
 
 
-def _kill_tree(pid: int) -> None:
-    """SIGKILL a process and all its descendants at once (a container's death)."""
+def _descendants(pid: int) -> set[int]:
+    """`pid` and every process below it."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -64,16 +65,26 @@ def _kill_tree(pid: int) -> None:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(parent, []).append(int(entry.name))
-    tree, todo = [], [pid]
+    tree, todo = set(), [pid]
     while todo:
         current = todo.pop()
-        tree.append(current)
+        tree.add(current)
         todo.extend(children.get(current, []))
-    for member in tree:
-        try:
+    return tree
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL a process and all its descendants at once (a container's death): the tree is
+    frozen first (SIGSTOP until no new process appears), so none escapes by forking."""
+    frozen: set[int] = set()
+    while (tree := _descendants(pid)) - frozen:
+        for member in tree - frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(member, signal.SIGSTOP)
+        frozen |= tree
+    for member in frozen:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(member, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def _in_background(service, method: str, path: str, body=None) -> tuple[threading.Thread, list]:

@@ -5,13 +5,16 @@ is on any process's command line, where every local user could read it."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from sandbox.testing import free_port
@@ -30,8 +33,17 @@ def _command_lines() -> dict[int, bytes]:
     return lines
 
 
-def test_make_run_keeps_every_secret_in_private_files_and_off_command_lines(tmp_path):
-    state = tmp_path / "state"
+@pytest.fixture
+def state_dir():
+    """`make run`'s state dir, where the postgres user can reach it (unlike pytest's tmp_path)."""
+    base = Path(tempfile.mkdtemp(prefix="tp-make-run-"))
+    base.chmod(0o755)
+    yield base / "state"
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_make_run_keeps_every_secret_in_private_files_and_off_command_lines(tmp_path, state_dir):
+    state = state_dir
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PROVISIONER_", "SANDBOX_"))}
     env.update(STATE_DIR=str(state), PORT=str(port), PROVISIONER_PG_ADMIN_PORT=str(free_port()),
