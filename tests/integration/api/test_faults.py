@@ -167,6 +167,7 @@ def test_killed_service_timeouts_and_lost_backends_end_clearly_and_a_retry_repai
         _wait_for("the deploy to record the image", lambda: (_get(kube, f"/api/v1/namespaces/{NAMESPACE}")["metadata"]
                                                               .get("annotations") or {}).get("tenant-provisioner.io/image") == IMAGE)
         _kill_tree(first.pid)
+        first.process.process.wait(30)  # reaped, as a dead container's process is gone
         thread.join(TIMEOUT)
         assert outcome and isinstance(outcome[0], requests.ConnectionError), outcome
         dead_runs = _run_dirs(first)
@@ -186,6 +187,7 @@ def test_killed_service_timeouts_and_lost_backends_end_clearly_and_a_retry_repai
         thread, outcome = _in_background(second, "POST", f"/sites/{SLUG}/db/enable", {})
         _wait_for("db enable to write the Secret", lambda: _secret(kube) is not None)
         _kill_tree(second.pid)
+        second.process.process.wait(30)  # reaped, as a dead container's process is gone
         thread.join(TIMEOUT)
         assert outcome and isinstance(outcome[0], requests.ConnectionError), outcome
         kept = _secret(kube)
@@ -242,6 +244,7 @@ def test_killed_service_timeouts_and_lost_backends_end_clearly_and_a_retry_repai
         thread, outcome = _in_background(third, "POST", f"/sites/{SLUG}/mail/enable", {"domain": "faults.example"})
         _wait_for("Mailcow to add the domain", lambda: mailcow.get("get/domain/faults.example").json() != {})
         _kill_tree(mailcow.process.process.pid)
+        mailcow.process.process.wait(30)
         thread.join(TIMEOUT)
         response = outcome[0]
         assert response.status_code == 500, response.text
