@@ -217,8 +217,7 @@ def test_killed_service_timeouts_and_lost_backends_end_clearly_and_a_retry_repai
         assert disabled.status_code == 200, disabled.text
         assert "not permitted to log in" in _psql(pg, kept, "SELECT 1").stderr
 
-        # 4. PostgreSQL stops while db enable waits in it: 500 naming the step and the server's
-        #    words, no password; the retry once it runs again finishes, with the same login.
+        # 4. PostgreSQL stops while db enable waits in it: 500 naming the step, no password; the retry once it runs again finishes, with the same login.
         blocker = _role_lock(pg, kept["PGUSER"])
         thread, outcome = _in_background(third, "POST", f"/sites/{SLUG}/db/enable", {})
         try:
@@ -230,8 +229,8 @@ def test_killed_service_timeouts_and_lost_backends_end_clearly_and_a_retry_repai
         response = outcome[0]
         assert response.status_code == 500, response.text
         body = response.json()
-        assert body["error"] == "internal_error"
-        assert "database user" in body["message"], body  # the task: "Ensure the site's database user exists ..."
+        assert body["error"] == "playbook_failed"  # an unexpected failure, named by its task
+        assert "task 'Ensure the site's database user exists" in body["message"], body
         assert pg.admin_password not in response.text and kept["PGPASSWORD"] not in response.text
         postgres_server.start(pg.base_dir, pg.port)
         enabled = third.request("POST", f"/sites/{SLUG}/db/enable", json={}, timeout=TIMEOUT)
