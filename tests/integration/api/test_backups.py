@@ -255,7 +255,7 @@ def test_backup_restore_and_purge_bring_back_exactly_and_leave_nothing(service, 
     responses = []  # every answer, searched for secrets at the end
 
     def call(method: str, path: str, body=None):
-        response = service.request(method, f"/sites/{slug}/backup/{path}", json=body)
+        response = service.request(method, f"/sites/{slug}/backup/{path}", json=body, timeout=300)
         responses.append(response)
         return response
 
@@ -384,7 +384,7 @@ def test_backup_restore_and_purge_bring_back_exactly_and_leave_nothing(service, 
         assert responses[-1].status_code == 200, responses[-1].text
         assert _cronjob(kube, slug)["spec"]["suspend"] is True
         assert len(_restic_snapshots(settings)) == 2
-        responses.append(service.request("POST", f"/sites/{slug}/purge", json={"confirm": "DELETE"}))
+        responses.append(service.request("POST", f"/sites/{slug}/purge", json={"confirm": "DELETE"}, timeout=300))
         assert responses[-1].status_code == 200, responses[-1].text
         assert not Path(settings["RESTIC_REPOSITORY"]).exists()
         assert _get(kube, f"/api/v1/namespaces/{namespace}") is None
