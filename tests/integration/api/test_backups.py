@@ -30,6 +30,7 @@ from tests.fixtures.watch import SecretWatcher
 
 REPO = Path(__file__).resolve().parents[3]
 SEED = "backup-test-seed-0f1e2d3c4b5a69788796a5b4"
+SLOW = 300  # seconds a request of the life cycle may take on a busy machine
 
 
 @pytest.fixture(scope="module")
@@ -59,18 +60,20 @@ def _namespace(slug: str) -> str:
 
 
 def _create_site(service, name: str, *, deploy: bool = False) -> str:
-    response = service.request("POST", "/sites", json={"domain": f"{name}.example.com", "cpu": 0.5, "ramGi": 1, "diskGi": 1})
+    response = service.request("POST", "/sites", json={"domain": f"{name}.example.com", "cpu": 0.5, "ramGi": 1, "diskGi": 1},
+                               timeout=SLOW)
     assert response.status_code == 200, response.text
     slug = response.json()["slug"]
     if deploy:
-        deployed = service.request("POST", f"/sites/{slug}/deploy", json={"image": "nginx:1.27", "containerPort": 80})
+        deployed = service.request("POST", f"/sites/{slug}/deploy", json={"image": "nginx:1.27", "containerPort": 80},
+                                   timeout=SLOW)
         assert deployed.status_code == 200, deployed.text
     return slug
 
 
 def _enable_db(service, kube, slug: str) -> dict[str, str]:
     """The site's database (the db feature's endpoint) and its credentials from the Secret."""
-    response = service.request("POST", f"/sites/{slug}/db/enable", json={})
+    response = service.request("POST", f"/sites/{slug}/db/enable", json={}, timeout=SLOW)
     assert response.status_code == 200, response.text
     return _secret(kube, slug, "site-db")
 
@@ -255,7 +258,7 @@ def test_backup_restore_and_purge_bring_back_exactly_and_leave_nothing(service, 
     responses = []  # every answer, searched for secrets at the end
 
     def call(method: str, path: str, body=None):
-        response = service.request(method, f"/sites/{slug}/backup/{path}", json=body, timeout=300)
+        response = service.request(method, f"/sites/{slug}/backup/{path}", json=body, timeout=SLOW)
         responses.append(response)
         return response
 
@@ -384,7 +387,7 @@ def test_backup_restore_and_purge_bring_back_exactly_and_leave_nothing(service, 
         assert responses[-1].status_code == 200, responses[-1].text
         assert _cronjob(kube, slug)["spec"]["suspend"] is True
         assert len(_restic_snapshots(settings)) == 2
-        responses.append(service.request("POST", f"/sites/{slug}/purge", json={"confirm": "DELETE"}, timeout=300))
+        responses.append(service.request("POST", f"/sites/{slug}/purge", json={"confirm": "DELETE"}, timeout=SLOW))
         assert responses[-1].status_code == 200, responses[-1].text
         assert not Path(settings["RESTIC_REPOSITORY"]).exists()
         assert _get(kube, f"/api/v1/namespaces/{namespace}") is None
