@@ -109,8 +109,9 @@ def seed_cluster_issuers(kube_url: str, names) -> None:
 _MODULES = {"kube": "sandbox.kube", "mailcow": "sandbox.mailcow"}
 
 
-def up(kind: str, base: Path, extra: list[str] | None = None) -> dict:
-    """Start a stand-in that outlives this process; its pid, url and files are kept under `base`."""
+def up(kind: str, base: Path, extra: list[str] | None = None, env: dict[str, str] | None = None) -> dict:
+    """Start a stand-in that outlives this process; its pid, url and files are kept under `base`.
+    Secrets (the sandbox Mailcow's key) go in `env`, never in `extra` (the command line)."""
     base.mkdir(parents=True, exist_ok=True)
     info_path = base / "sandbox.json"
     if info_path.exists():
@@ -125,7 +126,7 @@ def up(kind: str, base: Path, extra: list[str] | None = None) -> dict:
         args += ["--kubeconfig", str(base / "kubeconfig"), "--state-dir", str(base / "state")]
     else:
         args += ["--state-dir", str(base / "state")]
-    proc = start_module(kind, _MODULES[kind], args, base / "server.log")
+    proc = start_module(kind, _MODULES[kind], args, base / "server.log", env=env)
     info = {"kind": kind, "pid": proc.process.pid, "url": proc.url, "port": proc.port,
             "kubeconfig": str(base / "kubeconfig") if kind == "kube" else None}
     info_path.write_text(json.dumps(info))

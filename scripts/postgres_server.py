@@ -20,6 +20,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox.files import write_private
+
 ADMIN_USER = "provisioner_admin"
 
 
@@ -106,12 +108,10 @@ def initialise(base_dir: Path) -> str:
     if (base_dir / "data" / "PG_VERSION").exists():
         return pw_file.read_text().strip()
     password = secrets.token_urlsafe(24)
-    pw_file.write_text(password + "\n")
-    pw_file.chmod(0o600)
+    write_private(pw_file, password + "\n")
     # initdb reads the password from a file the postgres user can read; remove it right after.
     init_pw = base_dir / "run" / "initdb-password"
-    init_pw.write_text(password + "\n")
-    init_pw.chmod(0o600)
+    write_private(init_pw, password + "\n")
     _chown_to_postgres(init_pw)
     try:
         _run([

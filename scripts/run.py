@@ -19,27 +19,17 @@ import sys
 import time
 from pathlib import Path
 
+from sandbox.files import private_secret
+from sandbox.mailcow.__main__ import API_KEY_ENV as MAILCOW_KEY_ENV
 from sandbox.testing import EmulatorProcess, free_port, seed_cluster_issuers, start_module
 from scripts import postgres_server
+from server.config import ensure_api_key_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _say(text: str) -> None:
     print(f"[make run] {text}", flush=True)
-
-
-def _api_key(state: Path) -> tuple[str, Path]:
-    key_file = state / "api-key"
-    return _secret_file(key_file, lambda: secrets.token_urlsafe(32)), key_file
-
-
-def _secret_file(path: Path, make) -> str:
-    """A secret kept in a 0600 file under the state dir, created on first use."""
-    if not path.exists():
-        path.write_text(make() + "\n")
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def _start_sandboxes(state: Path, env: dict[str, str]) -> list[EmulatorProcess]:
@@ -74,11 +64,12 @@ def _start_sandboxes(state: Path, env: dict[str, str]) -> list[EmulatorProcess]:
         mail_dir = state / "mailcow"
         key_file = mail_dir / "api-key"
         mail_dir.mkdir(parents=True, exist_ok=True)
-        mail_key = _secret_file(key_file, lambda: "SANDBOX-" + secrets.token_hex(12).upper())
+        mail_key = private_secret(key_file, lambda: "SANDBOX-" + secrets.token_hex(12).upper())
+        # The key goes through the environment: a command line is readable by every local user.
         mailcow = start_module(
-            "sandbox mailcow", "sandbox.mailcow",
-            ["--api-key", mail_key, "--state-dir", str(mail_dir / "state")],
+            "sandbox mailcow", "sandbox.mailcow", ["--state-dir", str(mail_dir / "state")],
             mail_dir / "server.log", port=int(env.get("SANDBOX_MAILCOW_PORT") or free_port()),
+            env={MAILCOW_KEY_ENV: mail_key},
         )
         started.append(mailcow)
         env.update(PROVISIONER_MAILCOW_URL=mailcow.url, PROVISIONER_MAILCOW_API_KEY=mail_key)
@@ -98,7 +89,7 @@ def main() -> int:
 
     if not env.get("PROVISIONER_RESTIC_PASSWORD_SEED"):
         # The per-site restic passwords derive from this seed: it must never change once used.
-        env["PROVISIONER_RESTIC_PASSWORD_SEED"] = _secret_file(
+        env["PROVISIONER_RESTIC_PASSWORD_SEED"] = private_secret(
             state / "restic-password-seed", lambda: secrets.token_urlsafe(32)
         )
     env.setdefault("PROVISIONER_RESTIC_REPOSITORY_BASE", str(state / "restic"))
@@ -117,7 +108,8 @@ def main() -> int:
             if env.get("PROVISIONER_API_KEYS"):
                 _say("API key: from PROVISIONER_API_KEYS")
             else:
-                key, key_file = _api_key(state)
+                key_file = state / "api-key"
+                key = ensure_api_key_file(key_file)
                 env["PROVISIONER_API_KEY_FILE"] = str(key_file)
                 _say(f"API key: {key}  (kept in {key_file})")
             service = subprocess.Popen([sys.executable, "-m", "server"], env=env, cwd=ROOT)

@@ -25,12 +25,18 @@ status is the code's.
         api_result_error: "{{ __tenant_mail_added | mailcow_error('mailbox_added') }}"
       when: __tenant_mail_added | mailcow_error('mailbox_added') is not none
 
+`mailcow_marker(fields, key)` is what a create stores with the object it makes (a mailbox tag,
+an alias's private comment), so that a retry after a lost answer can tell its own earlier attempt
+(200) from an object somebody else made (409).
+
 Messages never hold the API key or a password: the key travels in a header, which no answer
 echoes, and Mailcow masks passwords in its `log` entries (which are not used here anyway).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -242,6 +248,22 @@ def mailcow_active(value: Any) -> bool:
         return False
 
 
+#: What every marker starts with: a mailbox tag or an alias's private comment of this service.
+MARKER_PREFIX = "tenant-provisioner:"
+
+
+def mailcow_marker(fields: Sequence[Any], key: str) -> str:
+    """The marker of one create request: `tenant-provisioner:` and 32 hex digits of the
+    HMAC-SHA256, keyed with the service's Mailcow API key, of the request's fields (for a mailbox
+    its password among them). The same request always gives the same marker; another request,
+    or the same fields sent by anybody without the key, another one. Nobody learns a field from
+    it without the key, so it may be stored where Mailcow's domain admins see it."""
+    if not key:
+        raise ValueError("a marker needs the Mailcow API key")
+    message = json.dumps([str(field) for field in fields], ensure_ascii=False)
+    return MARKER_PREFIX + hmac.new(str(key).encode(), message.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -249,4 +271,5 @@ class FilterModule:
             "mailcow_items": mailcow_items,
             "mailcow_object": mailcow_object,
             "mailcow_active": mailcow_active,
+            "mailcow_marker": mailcow_marker,
         }

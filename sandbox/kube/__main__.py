@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from ..files import write_private
 from .controllers import default_controllers
 from .models.cluster import Cluster
 from .server import serve
@@ -39,11 +40,7 @@ def kubeconfig(server_url: str, namespace: str = "default") -> dict:
 
 
 def write_kubeconfig(path: Path, server_url: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(yaml.safe_dump(kubeconfig(server_url), sort_keys=False))
-    tmp.chmod(0o600)
-    tmp.replace(path)
+    write_private(path, yaml.safe_dump(kubeconfig(server_url), sort_keys=False))
 
 
 def main(argv: list[str] | None = None) -> int:

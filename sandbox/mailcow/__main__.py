@@ -1,4 +1,6 @@
-"""`python -m sandbox.mailcow --port PORT --api-key KEY [--read-only-key KEY] [--state-dir DIR]`
+"""`SANDBOX_MAILCOW_API_KEY=KEY [SANDBOX_MAILCOW_READ_ONLY_KEY=KEY] python -m sandbox.mailcow --port PORT [--state-dir DIR]`
+
+The keys come from the environment, never the command line (which every local user can read).
 
 Runs in the foreground until SIGTERM or SIGINT, then stops serving, writes its state and exits 0.
 """
@@ -6,6 +8,7 @@ Runs in the foreground until SIGTERM or SIGINT, then stops serving, writes its s
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import signal
 import sys
@@ -17,25 +20,35 @@ from .responses import ApiKeys
 from .server import build_server
 
 _KEY = re.compile(r"^[A-Za-z0-9-]+$")
+#: The environment variables holding the read-write key (required) and the read-only key.
+API_KEY_ENV = "SANDBOX_MAILCOW_API_KEY"
+READ_ONLY_KEY_ENV = "SANDBOX_MAILCOW_READ_ONLY_KEY"
 
 
-def _key(value: str) -> str:
-    if not _KEY.match(value):
-        raise argparse.ArgumentTypeError("API keys consist of A-Z, a-z, 0-9 and '-' (Mailcow strips anything else)")
-    return value
+def _keys(parser: argparse.ArgumentParser, environ) -> tuple[str, str | None]:
+    """(read-write key, read-only key or None) from the environment; exit 2 when unusable."""
+    keys = []
+    for name in (API_KEY_ENV, READ_ONLY_KEY_ENV):
+        value = environ.get(name) or None
+        if value is not None and not _KEY.match(value):
+            parser.error(f"{name}: API keys consist of A-Z, a-z, 0-9 and '-' (Mailcow strips anything else)")
+        keys.append(value)
+    if keys[0] is None:
+        parser.error(f"{API_KEY_ENV} (the read-write key) is not set")
+    return keys[0], keys[1]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sandbox.mailcow", description="Mailcow /api/v1 emulator")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--api-key", type=_key, required=True, help="read-write key (X-API-Key)")
-    parser.add_argument("--read-only-key", type=_key, help="read-only key")
     parser.add_argument("--state-dir", type=Path, help="keep state here across restarts")
     parser.add_argument("--hostname", default="mail.sandbox.invalid", help="MAILCOW_HOSTNAME (cannot be added as a domain)")
     parser.add_argument("--allow-from", help="API_ALLOW_FROM: IPs/CIDRs separated by space , or ; (default: no IP check)")
     parser.add_argument("--mailcow-version", default="2026-07", help="answer of get/status/version")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.api_key, args.read_only_key = _keys(parser, os.environ)
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,16 +21,15 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import os
 import re
 import secrets
-import tempfile
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from ..files import write_private
 from . import passwords, php
 from .php import PhpFatal
 
@@ -294,11 +293,7 @@ class MailcowBackend:
         """Write the state file atomically (no-op without a state dir)."""
         if not self.state_path:
             return
-        self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.state_path.parent, prefix=".mailcow-state.")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(self.dump(), handle, indent=1)
-        os.replace(tmp, self.state_path)
+        write_private(self.state_path, json.dumps(self.dump(), indent=1))
 
     def _now(self) -> str:
         return self.clock().strftime("%Y-%m-%d %H:%M:%S")

@@ -8,8 +8,9 @@
 #                             the repository as a size=<bytes> tag; then forget what is older than
 #                             $RETENTION_DAYS days before the newest snapshot and prune
 #   tenant-backup.sh restore  remove stale locks; $RESTORE_FILES_SNAPSHOT becomes the content of
-#                             $DATA_DIR; $RESTORE_DB_SNAPSHOT is replayed into the database in one
-#                             transaction
+#                             $DATA_DIR; $RESTORE_DB_SNAPSHOT is replayed in one transaction into
+#                             $RESTORE_DB_NAME, an empty database of the site's user that then takes
+#                             the place of the site's database (the playbook swaps them)
 #
 # Environment: RESTIC_REPOSITORY, RESTIC_PASSWORD (and the backend's own variables) from the
 # site's backup Secret; PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD from the database Secret
@@ -121,8 +122,12 @@ restore_files() {
 
 restore_db() {
   [ -n "${PGDATABASE:-}" ] || fail "no database credentials to restore into"
+  : "${RESTORE_DB_NAME:?RESTORE_DB_NAME (the empty database to restore into) is not set}"
+  site_database=$PGDATABASE
+  PGDATABASE=$RESTORE_DB_NAME
+  export PGDATABASE
   problem=$(psql -X -Atq -c 'SELECT 1' 2>&1 >/dev/null) || fail "the database does not answer: $problem"
-  say "restoring the database $PGDATABASE from snapshot $RESTORE_DB_SNAPSHOT"
+  say "restoring snapshot $RESTORE_DB_SNAPSHOT into $PGDATABASE, which then replaces $site_database"
   # One transaction: COMMIT is sent only when restic delivered the whole dump; otherwise a
   # failing statement ends psql (ON_ERROR_STOP) and the database stays as it was.
   {

@@ -49,6 +49,7 @@ from typing import Callable
 
 import yaml
 
+from ...files import write_private
 from .. import errors
 from ..models.qos import qos_class
 from . import base, environment
@@ -622,10 +623,7 @@ class Kubelet(base.Controller):
                 path = base_dir / name
                 path.mkdir(parents=True, exist_ok=True)
                 for rel, (content, mode) in files.items():
-                    target = path / rel
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(content)
-                    target.chmod(mode)
+                    write_private(path / rel, content, mode)
                 out[name] = (path, True)
             else:
                 kinds = sorted(k for k in volume if k != "name")
@@ -759,10 +757,8 @@ class Kubelet(base.Controller):
             return self._start_error(cluster, run, status, name, init, container_id, started_at,
                                      f"sandbox: {problem}")
         spec_path = pod_dir(self.state_dir, run.namespace, run.name) / f"{name}.json"
-        fd = os.open(spec_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump({"mounts": mounts, "workingDir": container.get("workingDir"), "argv": argv,
-                       "env": process_env, "errorPath": None}, fh)
+        write_private(spec_path, json.dumps({"mounts": mounts, "workingDir": container.get("workingDir"),
+                                             "argv": argv, "env": process_env, "errorPath": None}))
         log_path = pod_log_path(self.state_dir, run.namespace, run.name, name)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         read_fd, write_fd = os.pipe()

@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
+from ...files import write_private
+
 _lock = threading.Lock()
 
 
@@ -99,8 +101,7 @@ def _ca_for(state_dir: Path, identity: str):
             )
             .sign(key, hashes.SHA256())
         )
-        key_path.write_bytes(_key_pem(key, "PKCS8"))
-        key_path.chmod(0o600)
+        write_private(key_path, _key_pem(key, "PKCS8"))
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return key, cert
 

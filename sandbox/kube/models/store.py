@@ -13,9 +13,10 @@ atomically (write + rename); there is no fsync (a power cut may lose the last wr
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
+
+from ...files import write_private
 
 _CLUSTER_DIR = "_cluster"
 
@@ -116,8 +117,5 @@ class Store:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    # 0600: the objects include Secrets, stored as a real API server keeps them from other users.
+    write_private(path, data)

@@ -30,6 +30,7 @@ from tests.fixtures.watch import SecretWatcher
 
 REPO = Path(__file__).resolve().parents[3]
 SEED = "backup-test-seed-0f1e2d3c4b5a69788796a5b4"
+SLOW = 300  # seconds a request of the life cycle may take on a busy machine
 
 
 @pytest.fixture(scope="module")
@@ -59,18 +60,20 @@ def _namespace(slug: str) -> str:
 
 
 def _create_site(service, name: str, *, deploy: bool = False) -> str:
-    response = service.request("POST", "/sites", json={"domain": f"{name}.example.com", "cpu": 0.5, "ramGi": 1, "diskGi": 1})
+    response = service.request("POST", "/sites", json={"domain": f"{name}.example.com", "cpu": 0.5, "ramGi": 1, "diskGi": 1},
+                               timeout=SLOW)
     assert response.status_code == 200, response.text
     slug = response.json()["slug"]
     if deploy:
-        deployed = service.request("POST", f"/sites/{slug}/deploy", json={"image": "nginx:1.27", "containerPort": 80})
+        deployed = service.request("POST", f"/sites/{slug}/deploy", json={"image": "nginx:1.27", "containerPort": 80},
+                                   timeout=SLOW)
         assert deployed.status_code == 200, deployed.text
     return slug
 
 
 def _enable_db(service, kube, slug: str) -> dict[str, str]:
     """The site's database (the db feature's endpoint) and its credentials from the Secret."""
-    response = service.request("POST", f"/sites/{slug}/db/enable", json={})
+    response = service.request("POST", f"/sites/{slug}/db/enable", json={}, timeout=SLOW)
     assert response.status_code == 200, response.text
     return _secret(kube, slug, "site-db")
 
@@ -191,6 +194,40 @@ def _sql(credentials: dict[str, str], sql: str, postgres) -> list[tuple]:
             return cursor.fetchall() if cursor.description else []
 
 
+def _psql(credentials: dict[str, str], sql: str, postgres, database: str | None = None) -> list[str]:
+    """Run SQL with the psql client as the site's user (or the admin, `credentials=None`): the
+    channel beside the API and psycopg2. One line per row, columns joined by "|"."""
+    env = dict(os.environ, PGHOST=postgres.host, PGPORT=str(postgres.port))
+    if credentials is None:
+        env.update(PGUSER=postgres.admin_user, PGPASSWORD=postgres.admin_password, PGDATABASE=database or "postgres")
+    else:
+        env.update(PGUSER=credentials["PGUSER"], PGPASSWORD=credentials["PGPASSWORD"],
+                   PGDATABASE=database or credentials["PGDATABASE"])
+    done = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+#: What a database holds besides its rows: columns of every table, sequences with their values,
+#: views, functions and extensions.
+_CATALOG = """
+SELECT 'column', table_name || '.' || column_name || ' ' || data_type FROM information_schema.columns
+ WHERE table_schema = 'public'
+UNION ALL SELECT 'sequence', sequencename || '=' || coalesce(last_value::text, '-') FROM pg_sequences
+ WHERE schemaname = 'public'
+UNION ALL SELECT 'view', viewname || ' ' || definition FROM pg_views WHERE schemaname = 'public'
+UNION ALL SELECT 'function', oid::regprocedure::text FROM pg_proc WHERE pronamespace = 'public'::regnamespace
+UNION ALL SELECT 'extension', extname FROM pg_extension
+ORDER BY 1, 2
+"""
+
+
+def _databases_of(credentials: dict[str, str], postgres) -> list[str]:
+    """The databases the site's user owns (the admin's view)."""
+    return _psql(None, f"SELECT datname FROM pg_database WHERE datdba = '{credentials['PGUSER']}'::regrole ORDER BY 1", postgres)
+
+
 def _record(kube, slug: str) -> dict[str, str]:
     """The site record's annotations on the tenant Namespace."""
     return _get(kube, f"/api/v1/namespaces/{_namespace(slug)}")["metadata"].get("annotations") or {}
@@ -207,6 +244,13 @@ def test_backup_restore_and_purge_bring_back_exactly_and_leave_nothing(service, 
     credentials = _enable_db(service, kube, slug)
     _sql(credentials, "CREATE TABLE posts (id int PRIMARY KEY, title text, body bytea)", postgres)
     _sql(credentials, "INSERT INTO posts SELECT i, 'post ' || i, decode(md5(i::text), 'hex') FROM generate_series(1, 500) i", postgres)
+    # Objects besides tables: a sequence (advanced), a view, a function, an extension the site's
+    # user may create.
+    _psql(credentials, "CREATE EXTENSION hstore; CREATE SEQUENCE tickets; SELECT nextval('tickets') FROM generate_series(1, 5); "
+                       "CREATE VIEW recent AS SELECT id, title FROM posts WHERE id > 490; "
+                       "CREATE FUNCTION title_of(int) RETURNS text LANGUAGE sql AS 'SELECT title FROM posts WHERE id = $1'", postgres)
+    catalog_at_backup = _psql(credentials, _CATALOG, postgres)
+    assert "sequence|tickets=5" in catalog_at_backup and "extension|hstore" in catalog_at_backup
     volume = _volume(kube, slug)
     _write_files(volume)
     files_at_backup = _tree(volume)
@@ -214,7 +258,7 @@ def test_backup_restore_and_purge_bring_back_exactly_and_leave_nothing(service, 
     responses = []  # every answer, searched for secrets at the end
 
     def call(method: str, path: str, body=None):
-        response = service.request(method, f"/sites/{slug}/backup/{path}", json=body)
+        response = service.request(method, f"/sites/{slug}/backup/{path}", json=body, timeout=SLOW)
         responses.append(response)
         return response
 
@@ -274,11 +318,27 @@ def test_backup_restore_and_purge_bring_back_exactly_and_leave_nothing(service, 
         (volume / "new-after-backup.txt").write_text("should go\n")
         _sql(credentials, "UPDATE posts SET title = 'changed' WHERE id <= 10; DELETE FROM posts WHERE id > 400; "
                           "INSERT INTO posts VALUES (9999, 'new', NULL)", postgres)
+        # Made after the snapshot: a table, a column, a view, a function, an extension; the
+        # sequence advanced. None of it may survive the restore.
+        _psql(credentials, "CREATE TABLE intruder (note text); INSERT INTO intruder VALUES ('later'); "
+                           "ALTER TABLE posts ADD COLUMN later text DEFAULT 'x'; "
+                           "SELECT nextval('tickets') FROM generate_series(1, 3); CREATE EXTENSION pgcrypto; "
+                           "CREATE VIEW later_view AS SELECT 1 AS one; "
+                           "CREATE FUNCTION later_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'", postgres)
+        changed = _psql(credentials, _CATALOG, postgres)
+        assert "sequence|tickets=8" in changed and "column|intruder.note text" in changed
         restored = call("POST", "restore", {"snapshotId": item["id"], "restoreFiles": True, "restoreDb": True})
         assert restored.status_code == 200, restored.text
         assert restored.json() == {"ok": True, "slug": slug, "restored": True, "snapshotId": item["id"]}
         assert _tree(volume) == files_at_backup
+        # The database is the snapshot's, object for object (psql, the site's own login and the
+        # Secret's credentials); the restore's own databases are gone.
+        assert _psql(credentials, _CATALOG, postgres) == catalog_at_backup
         assert _sql(credentials, "SELECT * FROM posts ORDER BY id", postgres) == rows_at_backup
+        assert _psql(credentials, "SELECT title FROM posts WHERE id = 5", postgres) == ["post 5"]
+        assert _psql(credentials, "SELECT nextval('tickets')", postgres) == ["6"]
+        assert _databases_of(credentials, postgres) == [credentials["PGDATABASE"]]
+        assert _secret(kube, slug, "site-db") == credentials
         assert _get(kube, f"/apis/apps/v1/namespaces/{namespace}/deployments/site")["spec"]["replicas"] == 1
         restores = [j for j in _jobs(kube, slug) if j["metadata"]["labels"]["app.kubernetes.io/component"] == "restore"]
         assert len(restores) == 1 and _finished(restores[0]) == "Complete"
@@ -299,7 +359,9 @@ def test_backup_restore_and_purge_bring_back_exactly_and_leave_nothing(service, 
         assert (volume / "index.html").read_text() == "defaced a third time\n"
 
         # A restore that fails (the site's login no longer matches its Secret): 500 with the end of
-        # the Job's log, and the app runs again.
+        # the Job's log, the app runs again, and the site's database is as it was.
+        _psql(credentials, "CREATE TABLE kept (id int); INSERT INTO kept VALUES (7)", postgres)
+        catalog_before_failure = _psql(credentials, _CATALOG, postgres)
         with psycopg2.connect(host=postgres.host, port=postgres.port, user=postgres.admin_user,
                               password=postgres.admin_password, dbname="postgres") as admin:
             admin.autocommit = True
@@ -310,6 +372,10 @@ def test_backup_restore_and_purge_bring_back_exactly_and_leave_nothing(service, 
         assert "restore Job site-restore-" in failed.json()["message"]
         assert "password authentication failed" in failed.json()["message"]
         assert credentials["PGPASSWORD"] not in failed.text
+        # The current database is untouched, and the unfinished one is gone.
+        assert _psql(None, _CATALOG, postgres, credentials["PGDATABASE"]) == catalog_before_failure
+        assert _psql(None, "SELECT id FROM kept", postgres, credentials["PGDATABASE"]) == ["7"]
+        assert _databases_of(credentials, postgres) == [credentials["PGDATABASE"]]
         assert _get(kube, f"/apis/apps/v1/namespaces/{namespace}/deployments/site")["spec"]["replicas"] == 1
 
         logs = Path(kube.state_dir) / "logs" / namespace
@@ -321,7 +387,7 @@ def test_backup_restore_and_purge_bring_back_exactly_and_leave_nothing(service, 
         assert responses[-1].status_code == 200, responses[-1].text
         assert _cronjob(kube, slug)["spec"]["suspend"] is True
         assert len(_restic_snapshots(settings)) == 2
-        responses.append(service.request("POST", f"/sites/{slug}/purge", json={"confirm": "DELETE"}))
+        responses.append(service.request("POST", f"/sites/{slug}/purge", json={"confirm": "DELETE"}, timeout=SLOW))
         assert responses[-1].status_code == 200, responses[-1].text
         assert not Path(settings["RESTIC_REPOSITORY"]).exists()
         assert _get(kube, f"/api/v1/namespaces/{namespace}") is None

@@ -11,14 +11,11 @@ import base64
 import json
 import os
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
 from scripts import postgres_server
-from sandbox.testing import free_port
 from tests.fixtures.service import PRODUCTION_MODULE, files_containing, start_service
 from tests.fixtures.watch import SecretWatcher
 
@@ -328,16 +325,6 @@ def test_unknown_site_answers_404(service, kube_env):
 
 
 # --- PostgreSQL down -------------------------------------------------------------------------------
-@pytest.fixture
-def own_postgres():
-    """A PostgreSQL server of this test alone, to stop and start (in a directory the postgres
-    user can reach, unlike pytest's tmp_path)."""
-    base = Path(tempfile.mkdtemp(prefix="tp-postgres-down-"))
-    server = postgres_server.start(base, free_port())
-    yield server
-    postgres_server.destroy(base)
-
-
 def test_postgres_down_answers_500_and_a_retry_finishes(tmp_path, kube, mailcow, kube_env, kubectl, own_postgres):
     own_service = start_service(PRODUCTION_MODULE, tmp_path / "service", **_settings(kube, own_postgres, mailcow))
     try:

@@ -144,15 +144,34 @@ def test_secrets_are_shown_nowhere_and_each_mailcow_failure_is_a_500_naming_it_a
     for secret in (PASSWORD, mailcow_clean.key):
         assert watcher.holding(secret, except_commands=(b"sandbox.mailcow",)) == []
 
-    # A dropped connection: Mailcow adds the mailbox, then the answer is lost. It was made: the
-    # retry says so, and the list shows it (with the two above; "second" was added before its 500).
+    # A dropped connection: Mailcow adds the mailbox, then the answer is lost. The retry (the same
+    # request) finds the mailbox its first attempt made, by the marker stored with it, and ends
+    # 200; the same address asked for with another password is another request's: 409. The list
+    # shows it (with the two above; "second" was added before its 500).
     mailcow_clean.add_fault(action="drop", when="after", pathPrefix="/api/v1/add/mailbox", times=1)
     body = {"localPart": "dropped", "password": "Mailbox-Pass-1", "quotaMb": 256}
     message = _internal_error(good.request("POST", f"/sites/{slug}/mail/mailboxes", json=body))
     assert f"Mailcow at {mailcow_clean.url} could not be reached" in message
-    assert good.request("POST", f"/sites/{slug}/mail/mailboxes", json=body).status_code == 409
+    retried = good.request("POST", f"/sites/{slug}/mail/mailboxes", json=body)
+    assert retried.status_code == 200, retried.text
+    assert retried.json() == {"ok": True, "slug": slug, "address": "dropped@example.com"}
+    assert mailcow_clean.check_password("dropped@example.com", "Mailbox-Pass-1")
+    other = good.request("POST", f"/sites/{slug}/mail/mailboxes", json={**body, "password": "Other-Pass-22"})
+    assert other.status_code == 409 and other.json()["error"] == "already_exists", other.text
+    assert mailcow_clean.check_password("dropped@example.com", "Mailbox-Pass-1")
     listed = good.request("GET", f"/sites/{slug}/mail/mailboxes").json()
     assert listed["mailboxes"] == ["dropped@example.com", "hello@example.com", "second@example.com"]
+
+    # The same for an alias: its retry ends 200, another destination for that address is 409.
+    mailcow_clean.add_fault(action="drop", when="after", pathPrefix="/api/v1/add/alias", times=1)
+    alias = {"sourceLocalPart": "sales", "destination": "dropped@example.com"}
+    assert "could not be reached" in _internal_error(good.request("POST", f"/sites/{slug}/mail/aliases", json=alias))
+    retried = good.request("POST", f"/sites/{slug}/mail/aliases", json=alias)
+    assert retried.status_code == 200, retried.text
+    assert retried.json() == {"ok": True, "slug": slug, "source": "sales@example.com"}
+    other = good.request("POST", f"/sites/{slug}/mail/aliases", json={**alias, "destination": "else@example.net"})
+    assert other.status_code == 409 and other.json()["error"] == "already_exists", other.text
+    assert mailcow_clean.get("get/alias/sales@example.com").json()["goto"] == "dropped@example.com"
 
     # Site purge stops while Mailcow is away and finishes when it is back.
     mailcow_clean.add_fault(action="drop")

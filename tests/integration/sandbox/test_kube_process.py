@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import signal
+import stat
 import threading
 import time
 
@@ -101,6 +102,22 @@ def test_sigterm_stops_cleanly_even_with_an_open_watch(tmp_path):
     assert time.monotonic() - start < 5
     watcher.join(5)
     assert not watcher.is_alive()
+
+
+def test_secrets_and_every_stored_object_are_private_files(tmp_path):
+    sandbox = start_kube(tmp_path)
+    try:
+        _create(sandbox.url, "/api/v1/namespaces", {"metadata": {"name": "private"}})
+        _create(sandbox.url, "/api/v1/namespaces/private/secrets",
+                {"metadata": {"name": "s"}, "stringData": {"password": "stored-0600-only"}})
+        stored = [path for path in sandbox.state_dir.rglob("*") if path.is_file()]
+        holding = [path for path in stored if b"stored-0600-only" in path.read_bytes()
+                   or b"c3RvcmVkLTA2MDAtb25seQ" in path.read_bytes()]
+        assert holding, "the Secret was not found in the state dir"
+        assert {path: stat.S_IMODE(path.stat().st_mode) for path in stored} == {path: 0o600 for path in stored}
+        assert stat.S_IMODE(sandbox.kubeconfig.stat().st_mode) == 0o600
+    finally:
+        sandbox.process.stop()
 
 
 def test_kubeconfig_points_at_the_server(tmp_path):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from plugins.filter.api_request import api_error
-from plugins.filter.mailcow import FilterModule, mailcow_active, mailcow_items, mailcow_object
+from plugins.filter.mailcow import FilterModule, mailcow_active, mailcow_items, mailcow_marker, mailcow_object
 from plugins.filter.mailcow import mailcow_error as _mailcow_error
 
 URL = "http://mail.example.net:8081"
@@ -34,7 +34,25 @@ def entry(kind, msg):
 
 
 def test_filters_are_exported():
-    assert set(FilterModule().filters()) == {"mailcow_error", "mailcow_items", "mailcow_object", "mailcow_active"}
+    assert set(FilterModule().filters()) == {
+        "mailcow_error", "mailcow_items", "mailcow_object", "mailcow_active", "mailcow_marker"}
+
+
+def test_a_marker_is_the_same_for_the_same_request_only_and_keyed_with_the_api_key():
+    request = ["mailbox", "a@example.com", "Mailbox-Pass-1", 256]
+    marker = mailcow_marker(request, "KEY-1")
+    assert marker == mailcow_marker(list(request), "KEY-1")
+    assert marker.startswith("tenant-provisioner:") and len(marker) == len("tenant-provisioner:") + 32
+    others = {mailcow_marker(["mailbox", "a@example.com", "Mailbox-Pass-2", 256], "KEY-1"),
+              mailcow_marker(["mailbox", "a@example.com", "Mailbox-Pass-1", 512], "KEY-1"),
+              mailcow_marker(["mailbox", "b@example.com", "Mailbox-Pass-1", 256], "KEY-1"),
+              mailcow_marker(request, "KEY-2")}
+    assert marker not in others and len(others) == 4
+    assert "Mailbox-Pass-1" not in marker
+    # Fields are kept apart: ("ab", "c") is not ("a", "bc").
+    assert mailcow_marker(["ab", "c"], "K") != mailcow_marker(["a", "bc"], "K")
+    with pytest.raises(ValueError):
+        mailcow_marker(request, "")
 
 
 def test_success_with_the_expected_key_is_fine():
