@@ -47,6 +47,7 @@ import logging
 import os
 import selectors
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -64,6 +65,7 @@ logger = logging.getLogger("server.runner")
 CLIENT = Path(__file__).resolve().with_name("warm_client.py")
 PLAYBOOK_SOCKET = "playbook.sock"
 MODULE_SOCKET = "module.sock"
+ANSIBALLZ_CACHE = "ansiballz_cache"
 #: Environment variable of a run child naming the module socket (for the connection patch).
 MODULE_SOCKET_ENV = "TENANT_PROVISIONER_MODULE_SOCKET"
 
@@ -91,7 +93,8 @@ MODULE_PRELOAD = (
 )
 
 #: What ansible-playbook imports for these playbooks: loaded once in the controller zygote.
-#: `server.models` is what the input-check filter (plugins/filter/api_request.py) imports.
+#: `server.*` are what the input-check filter (plugins/filter/api_request.py) imports when it
+#: first runs; a name that no longer exists is reported on stderr and only costs speed.
 CONTROLLER_PRELOAD = (
     "ansible.cli.playbook",
     "ansible.executor.playbook_executor",
@@ -116,7 +119,9 @@ CONTROLLER_PRELOAD = (
     "ansible.plugins.vars.host_group_vars",
     "ansible.plugins.cache.jsonfile",
     "pydantic",
+    "server.errors",
     "server.models",
+    "server.models.registry",
 )
 
 #: Plugins loaded once through Ansible's own loaders in the controller zygote (after its
@@ -173,6 +178,7 @@ class WarmRunner:
         os.chmod(self.directory, 0o700)
         for name in (PLAYBOOK_SOCKET, MODULE_SOCKET):
             (self.directory / name).unlink(missing_ok=True)
+        shutil.rmtree(self.directory / ANSIBALLZ_CACHE, ignore_errors=True)  # built by older code, maybe
         started = time.monotonic()
         self._process = subprocess.Popen(
             [self.interpreter, "-c", "from server.runner.warm import main; main()", str(self.directory)],
@@ -452,6 +458,7 @@ def _run_playbook(request: dict, fds: list[int], snapshot: dict, directory: Path
     if not _reconfigure(snapshot):
         os.execv(sys.executable, [sys.executable, *argv])
     os.environ[MODULE_SOCKET_ENV] = str(directory / MODULE_SOCKET)
+    _share_module_cache(directory / ANSIBALLZ_CACHE)
     _install_module_fast_path()
     from ansible.utils.display import Display
 
@@ -468,6 +475,16 @@ def _run_playbook(request: dict, fds: list[int], snapshot: dict, directory: Path
     sys.stderr.flush()
     atexit._run_exitfuncs()
     return code
+
+
+def _share_module_cache(shared: Path) -> None:
+    """Let the run use the AnsiballZ payloads (module code and module_utils, never arguments)
+    that earlier runs built: Ansible keeps them in <local temp>/ansiballz_cache for one run;
+    here that dir is a link to one kept as long as the warm runner lives."""
+    from ansible import constants
+
+    shared.mkdir(mode=0o700, exist_ok=True)
+    os.symlink(shared, os.path.join(constants.DEFAULT_LOCAL_TMP, ANSIBALLZ_CACHE))
 
 
 def _reconfigure(snapshot: dict) -> bool:
@@ -500,9 +517,12 @@ def _reconfigure(snapshot: dict) -> bool:
 
 # --- modules: the connection patch (in a run) and the module child (module zygote) -----------
 def _install_module_fast_path() -> None:
-    from ansible.plugins.connection import local
+    from ansible.plugins.loader import connection_loader
 
-    plain = local.Connection.exec_command
+    # The class the loader hands out (the plugin is loaded as
+    # ansible_collections.ansible.builtin.plugins.connection.local, not ansible.plugins...).
+    local_connection = connection_loader.get("ansible.builtin.local", class_only=True)
+    plain = local_connection.exec_command
     if getattr(plain, "_warm", False):
         return
 
@@ -516,7 +536,7 @@ def _install_module_fast_path() -> None:
             return plain(self, cmd, in_data, sudoable)
 
     exec_command._warm = True  # type: ignore[attr-defined]
-    local.Connection.exec_command = exec_command
+    local_connection.exec_command = exec_command
 
 
 def _runs_this_python(cmd: Any) -> bool:
