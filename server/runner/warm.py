@@ -211,14 +211,16 @@ class WarmRunner:
         process, self._process = self._process, None
         if process is None:
             return
+        # Both zygotes (and module children in flight) are in the group the module zygote leads.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(5)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
         if process.stdin is not None:
             process.stdin.close()
 

@@ -1,5 +1,6 @@
 """The runner over real HTTP: the test entry point (tests/fixtures/service_app.py) runs the
 fixture playbooks (tests/fixtures/playbooks/selftest_*.yml) through the real ansible-runner.
+Every test runs with the warm runner (the default) and with the plain one (PROVISIONER_RUNNER).
 """
 
 import threading
@@ -7,7 +8,7 @@ import time
 
 import pytest
 
-from tests.fixtures.service import TEST_MODULE, files_containing, live_processes, start_service
+from tests.fixtures.service import TEST_MODULE, files_containing, live_processes, run_named_processes, start_service
 
 ADMIN_PASSWORD = "pg-Admin-Secret-7f3a"  # a service setting, given to every run
 USER_PASSWORD = "user-Secret-c41d"  # a per-run secret, like a mailbox password
@@ -15,12 +16,13 @@ INJECTION = "{{ lookup('pipe', 'id') }}"
 RUN_TIMEOUT = 4
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    state = tmp_path_factory.mktemp("runner")
+@pytest.fixture(scope="module", params=["warm", "plain"])
+def service(tmp_path_factory, request):
+    state = tmp_path_factory.mktemp(f"runner-{request.param}")
     started = start_service(
         TEST_MODULE,
         state,
+        runner=request.param,
         run_timeout=str(RUN_TIMEOUT),
         pg_admin_password=ADMIN_PASSWORD,
         namespace_prefix="site-",
@@ -154,6 +156,7 @@ def test_a_run_past_the_timeout_is_stopped_and_leaves_no_process(service):
     assert RUN_TIMEOUT <= elapsed < RUN_TIMEOUT + 5
     assert live_processes("sleep", "47.31") == []
     assert live_processes("ansible-playbook", "selftest_sleep.yml") == []
+    assert run_named_processes(service.pid) == []  # the warm runner's forked run and workers
     _assert_runs_dir_empty(service)
 
 
@@ -183,8 +186,9 @@ def test_finished_runs_leave_nothing_behind(service):
     _assert_runs_dir_empty(service)
 
 
-def test_stopping_the_service_stops_its_runs_and_leaves_no_process(tmp_path):
-    service = start_service(TEST_MODULE, tmp_path, run_timeout="120")
+@pytest.mark.parametrize("runner", ["warm", "plain"])
+def test_stopping_the_service_stops_its_runs_and_leaves_no_process(tmp_path, runner):
+    service = start_service(TEST_MODULE, tmp_path, run_timeout="120", runner=runner)
     results = []
     thread = threading.Thread(target=lambda: results.append(_run(service, "sleep", seconds=53.17, label="stop")))
     thread.start()
@@ -198,6 +202,8 @@ def test_stopping_the_service_stops_its_runs_and_leaves_no_process(tmp_path):
         thread.join(timeout=30)
     assert live_processes("sleep", "53.17") == []
     assert live_processes("ansible-playbook", "selftest_sleep.yml") == []
+    assert run_named_processes(service.pid) == []
+    assert live_processes("server.runner.warm", str(tmp_path)) == [], "the warm runner stops with the service"
     assert results and results[0].status_code == 500
     assert results[0].json()["error"] == "run_cancelled"
     assert list((tmp_path / "runs").iterdir()) == []
