@@ -86,6 +86,7 @@ class PlaybookRunner:
         self._warm: warm.WarmRunner | None = None
         self._warm_lock = threading.Lock()
         if settings.runner == "warm":
+            private_dir.remove_stale(_warm_dir(settings).parent)  # left by a stopped service process
             self._warm = warm.WarmRunner(_warm_dir(settings), warm.playbook_interpreter(), self._zygote_env())
             self._warm.start()
 
@@ -228,7 +229,8 @@ class PlaybookRunner:
             private_dir.remove(run_dir)
         del env[processes.RUN_MARKER]
         tmp = _warm_dir(self.settings) / "tmp"
-        tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for directory in (tmp.parent.parent, tmp.parent, tmp):
+            directory.mkdir(mode=0o700, exist_ok=True)
         env["ANSIBLE_LOCAL_TEMP"] = env["ANSIBLE_REMOTE_TEMP"] = str(tmp)
         return env
 
@@ -268,11 +270,11 @@ class PlaybookRunner:
 
 
 def _warm_dir(settings: Settings) -> Path:
-    """The warm runner's dir (its sockets): under the state dir, unless that path is too long
-    for a Unix socket address (108 bytes), then a private dir per service process in /tmp."""
-    directory = settings.state_dir / "warm"
+    """This service process's warm runner dir (sockets, AnsiballZ cache): `<state dir>/warm/<pid>-w`,
+    unless that path is too long for a Unix socket address (108 bytes), then one in /tmp."""
+    directory = settings.state_dir / "warm" / f"{os.getpid()}-w"
     if len(str(directory)) > 80:
-        directory = Path("/tmp") / f"tenant-provisioner-{os.getuid()}-{os.getpid()}"
+        directory = Path("/tmp") / f"tenant-provisioner-{os.getuid()}" / f"{os.getpid()}-w"
     return directory
 
 

@@ -174,7 +174,8 @@ class WarmRunner:
 
     def start(self) -> None:
         """Start the zygotes and wait until both serve (a few seconds: the imports)."""
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, exist_ok=True)
         os.chmod(self.directory, 0o700)
         for name in (PLAYBOOK_SOCKET, MODULE_SOCKET):
             (self.directory / name).unlink(missing_ok=True)
@@ -223,6 +224,7 @@ class WarmRunner:
         process.wait()
         if process.stdin is not None:
             process.stdin.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def playbook_interpreter() -> str:

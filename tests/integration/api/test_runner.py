@@ -13,7 +13,7 @@ from tests.fixtures.service import TEST_MODULE, files_containing, live_processes
 ADMIN_PASSWORD = "pg-Admin-Secret-7f3a"  # a service setting, given to every run
 USER_PASSWORD = "user-Secret-c41d"  # a per-run secret, like a mailbox password
 INJECTION = "{{ lookup('pipe', 'id') }}"
-RUN_TIMEOUT = 4
+RUN_TIMEOUT = 8  # generous: the machine running the suite may be shared
 
 
 @pytest.fixture(scope="module", params=["warm", "plain"])
