@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -297,6 +298,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--out", type=Path, help="write the figures (markdown) to this file")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stopped: still stop what it started
     text = _format(run(args.runs, args.clients, args.seconds), args.runs, args.clients, args.seconds)
     print(text)
     if args.out:
