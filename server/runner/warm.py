@@ -45,6 +45,7 @@ import importlib
 import json
 import logging
 import os
+import select
 import selectors
 import shlex
 import shutil
@@ -154,7 +155,7 @@ _PER_RUN_SETTINGS = ("DEFAULT_LOCAL_TMP", "CACHE_PLUGIN_CONNECTION")
 #: plugin's remote_tmp option). Other variables that are no Ansible setting may differ freely.
 _PER_RUN_ENV = ("ANSIBLE_REMOTE_TEMP",)
 
-_START_TIMEOUT = 60.0
+_START_TIMEOUT = 120.0  # the imports take seconds, more on a loaded machine
 _REQUEST_TIMEOUT = 10.0
 
 
@@ -190,7 +191,8 @@ class WarmRunner:
             start_new_session=True,
         )
         assert self._process.stdout is not None
-        line = self._process.stdout.readline()
+        ready, _, _ = select.select([self._process.stdout], [], [], _START_TIMEOUT)
+        line = self._process.stdout.readline() if ready else b""
         if line.strip() != b"ready":
             self.close()
             raise RuntimeError("the warm runner did not start (see the service's stderr)")
@@ -298,7 +300,9 @@ class _Zygote:
             os.close(fd)
         conn.settimeout(None)
         pidfd = os.pidfd_open(pid)
-        marker = (request.get("env") or {}).get(processes.RUN_MARKER)
+        # If a run's client goes away, the run was stopped: all of it goes. A module's client is
+        # an Ansible worker: only the module child goes (the run's own clean-up does the rest).
+        marker = (request.get("env") or {}).get(processes.RUN_MARKER) if request.get("kind") == "playbook" else None
         self.children[pidfd] = (conn, pid, marker)
         self.selector.register(pidfd, selectors.EVENT_READ, "exit")
         self.selector.register(conn, selectors.EVENT_READ, pidfd)
@@ -316,7 +320,7 @@ class _Zygote:
         conn.close()
 
     def _client_gone(self, pidfd: int) -> None:
-        """The client died before its child ended (its run was stopped): stop the child too."""
+        """The client died before its child ended: stop the child (and a run's processes) too."""
         conn, pid, marker = self.children[pidfd]
         self.selector.unregister(conn)
         with contextlib.suppress(ProcessLookupError):
