@@ -321,6 +321,8 @@ class _Zygote:
 
     def _client_gone(self, pidfd: int) -> None:
         """The client died before its child ended: stop the child (and a run's processes) too."""
+        if pidfd not in self.children:  # the child ended in the same select() round: reaped already
+            return
         conn, pid, marker = self.children[pidfd]
         self.selector.unregister(conn)
         with contextlib.suppress(ProcessLookupError):
