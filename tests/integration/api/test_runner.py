@@ -165,7 +165,7 @@ def test_a_run_past_the_timeout_is_stopped_and_leaves_no_process(service, runner
     assert live_processes("sleep", "47.31") == []
     # (scoped to this service's runs: other services may run the same playbook meanwhile)
     assert live_processes("ansible-playbook", "selftest_sleep.yml", str(service.state_dir)) == []
-    assert run_named_processes(service.pid) == []  # the warm runner's forked run and workers
+    assert run_named_processes(service.state_dir) == []  # the warm runner's forked run and workers
     _assert_runs_dir_empty(service)
 
 
@@ -210,7 +210,7 @@ def test_stopping_the_service_stops_its_runs_and_leaves_no_process(tmp_path, run
         thread.join(timeout=30)
     assert live_processes("sleep", "53.17") == []
     assert live_processes("ansible-playbook", "selftest_sleep.yml", str(tmp_path)) == []
-    assert run_named_processes(service.pid) == []
+    assert run_named_processes(service.state_dir) == []
     assert live_processes("server.runner.warm", str(tmp_path)) == [], "the warm runner stops with the service"
     assert results and results[0].status_code == 500
     assert results[0].json()["error"] == "run_cancelled"
