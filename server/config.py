@@ -12,7 +12,7 @@ import logging
 import os
 import secrets
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     state_dir: Path = REPO_ROOT / ".state" / "service"
     run_timeout: float = Field(300, gt=0)
     max_parallel_runs: int = Field(4, ge=1)
+    # warm: runs and modules forked from processes that imported Ansible once (server.runner.warm);
+    # plain: every run a new ansible-playbook process, every module a new Python (for debugging
+    # and for comparison).
+    runner: Literal["warm", "plain"] = "warm"
 
     # --- Kubernetes ------------------------------------------------------------------------
     kubeconfig: Path | None = None

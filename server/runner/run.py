@@ -26,6 +26,7 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import sys
 import threading
 import time
@@ -39,7 +40,7 @@ from ansible_runner import Runner, RunnerConfig
 from server.config import REPO_ROOT, Settings
 from contract.errors import ApiError, InternalError
 from server.lanes import Lanes
-from server.runner import private_dir, processes
+from server.runner import private_dir, processes, warm
 from server.runner.redact import Redactor
 from server.runner.result import RunRecord, interpret
 from server.runner.secret_env import SecretHandover
@@ -82,6 +83,12 @@ class PlaybookRunner:
         settings.tmp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         for stale in private_dir.remove_stale(settings.runs_dir):
             logger.warning("removed the run dir %s left by a stopped service process", stale.name)
+        self._warm: warm.WarmRunner | None = None
+        self._warm_lock = threading.Lock()
+        if settings.runner == "warm":
+            private_dir.remove_stale(_warm_dir(settings).parent)  # left by a stopped service process
+            self._warm = warm.WarmRunner(_warm_dir(settings), warm.playbook_interpreter(), self._zygote_env())
+            self._warm.start()
 
     async def run(
         self,
@@ -140,6 +147,8 @@ class PlaybookRunner:
         """Stop the runs in progress (their processes are killed) and wait for the threads."""
         self._stopping.set()
         self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._warm is not None:
+            self._warm.close()
 
     # --- inside the worker thread ----------------------------------------------------------
     def _execute(self, playbook: Path, extravars: str, secrets: dict[str, str]) -> RunRecord:
@@ -163,19 +172,14 @@ class PlaybookRunner:
         with contextlib.ExitStack() as stack:
             stack.callback(self._clean_up, run_dir, marker, playbook)
             private_dir.write_extravars(run_dir, extravars)
-            private_dir.write_runner_settings(run_dir, _RUNNER_SETTINGS)
-            config = RunnerConfig(
-                private_data_dir=str(run_dir),
-                project_dir=str(playbook.parent),
-                playbook=playbook.name,
-                inventory=str(INVENTORY),
-                ident=_ARTIFACT_IDENT,
-                suppress_env_files=True,
-            )
-            config.prepare()
-            config.env = self._run_env(config.env, run_dir, marker)
-            if secrets:
-                handover = stack.enter_context(SecretHandover(secrets))
+            config = self._runner_config(run_dir, playbook, marker)
+            handover = stack.enter_context(SecretHandover(secrets)) if secrets else None
+            if self._warm is not None:
+                with self._warm_lock:
+                    self._warm.ensure()
+                command = [shutil.which(config.command[0], path=config.env["PATH"]) or config.command[0], *config.command[1:]]
+                config.command = self._warm.wrap(command, handover.path if handover else None)
+            elif handover is not None:
                 config.command = handover.wrap(config.command)
             events: list[dict] = []
 
@@ -198,6 +202,37 @@ class PlaybookRunner:
                 events=sorted(events, key=lambda event: event.get("counter", 0)),
                 timeout=self.settings.run_timeout,
             )
+
+    def _runner_config(self, run_dir: Path, playbook: Path, marker: str) -> RunnerConfig:
+        """ansible-runner's configuration of a run (its command and environment)."""
+        private_dir.write_runner_settings(run_dir, _RUNNER_SETTINGS)
+        config = RunnerConfig(
+            private_data_dir=str(run_dir),
+            project_dir=str(playbook.parent),
+            playbook=playbook.name,
+            inventory=str(INVENTORY),
+            ident=_ARTIFACT_IDENT,
+            suppress_env_files=True,
+        )
+        config.prepare()
+        config.env = self._run_env(config.env, run_dir, marker)
+        return config
+
+    def _zygote_env(self) -> dict[str, str]:
+        """The environment the warm runner starts with: a run's, made for a throwaway run dir,
+        without the run's marker and with a temp dir of its own (see server.runner.warm)."""
+        run_dir = private_dir.create(self.settings.runs_dir)
+        try:
+            playbook = next(self.playbook_dir.glob("*.yml"))
+            env = dict(self._runner_config(run_dir, playbook, str(run_dir)).env)
+        finally:
+            private_dir.remove(run_dir)
+        del env[processes.RUN_MARKER]
+        tmp = _warm_dir(self.settings) / "tmp"
+        for directory in (tmp.parent.parent, tmp.parent, tmp):
+            directory.mkdir(mode=0o700, exist_ok=True)
+        env["ANSIBLE_LOCAL_TEMP"] = env["ANSIBLE_REMOTE_TEMP"] = str(tmp)
+        return env
 
     @staticmethod
     def _clean_up(run_dir: Path, marker: str, playbook: Path) -> None:
@@ -232,6 +267,15 @@ class PlaybookRunner:
         if not _PLAYBOOK_NAME.match(playbook) or not path.is_file():
             raise InternalError(f"There is no playbook {playbook!r}.", log_context={"playbook_dir": str(self.playbook_dir)})
         return path
+
+
+def _warm_dir(settings: Settings) -> Path:
+    """This service process's warm runner dir (sockets, AnsiballZ cache): `<state dir>/warm/<pid>-w`,
+    unless that path is too long for a Unix socket address (108 bytes), then one in /tmp."""
+    directory = settings.state_dir / "warm" / f"{os.getpid()}-w"
+    if len(str(directory)) > 80:
+        directory = Path("/tmp") / f"tenant-provisioner-{os.getuid()}" / f"{os.getpid()}-w"
+    return directory
 
 
 def _checked_secrets(secrets: Mapping[str, str] | None) -> dict[str, str]:

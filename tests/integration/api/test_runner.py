@@ -1,5 +1,6 @@
 """The runner over real HTTP: the test entry point (tests/fixtures/service_app.py) runs the
 fixture playbooks (tests/fixtures/playbooks/selftest_*.yml) through the real ansible-runner.
+Every test runs with the warm runner (the default) and with the plain one (PROVISIONER_RUNNER).
 """
 
 import threading
@@ -7,21 +8,29 @@ import time
 
 import pytest
 
-from tests.fixtures.service import TEST_MODULE, files_containing, live_processes, start_service
+from tests.fixtures.service import TEST_MODULE, files_containing, live_processes, run_named_processes, start_service
 
 ADMIN_PASSWORD = "pg-Admin-Secret-7f3a"  # a service setting, given to every run
 USER_PASSWORD = "user-Secret-c41d"  # a per-run secret, like a mailbox password
 INJECTION = "{{ lookup('pipe', 'id') }}"
-RUN_TIMEOUT = 4
+#: Seconds a run may take, per runner: generous, as the machine running the suite may be shared
+#: (a plain run costs about three warm ones).
+RUN_TIMEOUT = {"warm": 8, "plain": 20}
+
+
+@pytest.fixture(scope="module", params=["warm", "plain"])
+def runner(request):
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    state = tmp_path_factory.mktemp("runner")
+def service(tmp_path_factory, runner):
+    state = tmp_path_factory.mktemp(f"runner-{runner}")
     started = start_service(
         TEST_MODULE,
         state,
-        run_timeout=str(RUN_TIMEOUT),
+        runner=runner,
+        run_timeout=str(RUN_TIMEOUT[runner]),
         pg_admin_password=ADMIN_PASSWORD,
         namespace_prefix="site-",
         tls_issuers="issuer-one,issuer-two",
@@ -140,7 +149,8 @@ def test_a_playbook_that_publishes_nothing_is_a_500(service):
     assert "finished without publishing a result" in response.json()["message"]
 
 
-def test_a_run_past_the_timeout_is_stopped_and_leaves_no_process(service):
+def test_a_run_past_the_timeout_is_stopped_and_leaves_no_process(service, runner):
+    timeout = RUN_TIMEOUT[runner]
     started = time.monotonic()
     response = _run(service, "sleep", seconds=47.31, label="slow")
     elapsed = time.monotonic() - started
@@ -148,12 +158,14 @@ def test_a_run_past_the_timeout_is_stopped_and_leaves_no_process(service):
     assert response.json() == {
         "ok": False,
         "error": "run_timeout",
-        "message": f"Playbook selftest_sleep.yml did not finish within {RUN_TIMEOUT} seconds and was stopped.",
+        "message": f"Playbook selftest_sleep.yml did not finish within {timeout} seconds and was stopped.",
         "details": [],
     }
-    assert RUN_TIMEOUT <= elapsed < RUN_TIMEOUT + 5
+    assert timeout <= elapsed < timeout + 5
     assert live_processes("sleep", "47.31") == []
-    assert live_processes("ansible-playbook", "selftest_sleep.yml") == []
+    # (scoped to this service's runs: other services may run the same playbook meanwhile)
+    assert live_processes("ansible-playbook", "selftest_sleep.yml", str(service.state_dir)) == []
+    assert run_named_processes(service.state_dir) == []  # the warm runner's forked run and workers
     _assert_runs_dir_empty(service)
 
 
@@ -183,13 +195,13 @@ def test_finished_runs_leave_nothing_behind(service):
     _assert_runs_dir_empty(service)
 
 
-def test_stopping_the_service_stops_its_runs_and_leaves_no_process(tmp_path):
-    service = start_service(TEST_MODULE, tmp_path, run_timeout="120")
+def test_stopping_the_service_stops_its_runs_and_leaves_no_process(tmp_path, runner):
+    service = start_service(TEST_MODULE, tmp_path, run_timeout="120", runner=runner)
     results = []
     thread = threading.Thread(target=lambda: results.append(_run(service, "sleep", seconds=53.17, label="stop")))
     thread.start()
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while not live_processes("sleep", "53.17") and time.monotonic() < deadline:
             time.sleep(0.1)
         assert live_processes("sleep", "53.17"), "the run did not start"
@@ -197,7 +209,9 @@ def test_stopping_the_service_stops_its_runs_and_leaves_no_process(tmp_path):
     finally:
         thread.join(timeout=30)
     assert live_processes("sleep", "53.17") == []
-    assert live_processes("ansible-playbook", "selftest_sleep.yml") == []
+    assert live_processes("ansible-playbook", "selftest_sleep.yml", str(tmp_path)) == []
+    assert run_named_processes(service.state_dir) == []
+    assert live_processes("server.runner.warm", str(tmp_path)) == [], "the warm runner stops with the service"
     assert results and results[0].status_code == 500
     assert results[0].json()["error"] == "run_cancelled"
     assert list((tmp_path / "runs").iterdir()) == []

@@ -65,3 +65,23 @@ def test_the_calling_process_is_never_a_target_even_when_it_carries_the_marker(t
         capture_output=True, text=True, check=True,
     )
     assert result.stdout.strip() == "False"
+
+
+def test_a_forked_process_is_found_by_the_run_name_it_inherits(tmp_path):
+    """A process forked (not exec'd) keeps the environment block it was forked with; the warm
+    runner's children carry the run's marker as their name instead (processes.mark_process)."""
+    marker = str(tmp_path / "run-forked")
+    script = (
+        "import os, sys, time; from server.runner import processes;"
+        f"processes.mark_process({marker!r});"
+        "pid = os.fork();"
+        "time.sleep(61.41)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script])  # no marker in any environment
+    try:
+        assert _wait_for(lambda: len(processes.marked_pids(marker)) == 2, timeout=30)
+        assert len(processes.kill_marked(marker)) >= 2
+        parent.wait(timeout=5)
+        assert processes.marked_pids(marker) == []
+    finally:
+        parent.kill()

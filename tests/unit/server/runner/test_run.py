@@ -15,7 +15,9 @@ from server.runner.run import ANSIBLE_CONFIG, _checked_secrets
 
 @pytest.fixture
 def runner(tmp_path):
-    settings = Settings(state_dir=tmp_path / "state", kubeconfig=tmp_path / "kubeconfig", pg_admin_password="pg-pw")
+    settings = Settings(
+        state_dir=tmp_path / "state", kubeconfig=tmp_path / "kubeconfig", pg_admin_password="pg-pw", runner="plain"
+    )
     made = PlaybookRunner(settings, playbook_dir=Path(__file__).resolve().parents[3] / "fixtures" / "playbooks")
     yield made
     made.close()
