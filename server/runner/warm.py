@@ -120,9 +120,9 @@ CONTROLLER_PRELOAD = (
     "ansible.plugins.vars.host_group_vars",
     "ansible.plugins.cache.jsonfile",
     "pydantic",
-    "server.errors",
-    "server.models",
-    "server.models.registry",
+    "contract.errors",
+    "contract.models",
+    "contract.operations",
 )
 
 #: Plugins loaded once through Ansible's own loaders in the controller zygote (after its
