@@ -43,7 +43,7 @@ from contract.errors import (
     SnapshotNotFound,
 )
 from contract.models import backups, db, mail, sites
-from contract.models.common import Confirm, invalid_input, validate_slug
+from contract.models.common import Confirm, invalid_input, invalid_input_of, unknown_field, validate_slug
 
 _PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits
@@ -302,13 +302,11 @@ def check_input(name: str, data: Mapping[str, Any] | None, context: Any = None) 
         try:
             out.update(model.model_validate(data, context=dict(context or {})).model_dump(mode="json", by_alias=True))
         except ValidationError as error:
-            details.extend(invalid_input(error).details)
+            details.extend(invalid_input(error, model).details)
     elif data:
-        details.extend({"field": key, "message": "Extra inputs are not permitted"} for key in data)
+        details.extend(unknown_field(number, None) for number in range(1, len(data) + 1))
     if details:
-        first = details[0]
-        more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
-        raise InvalidInput(f"Invalid {first['field']}: {first['message']}{more}", details=details)
+        raise invalid_input_of(details)
     return out
 
 

@@ -234,7 +234,7 @@ def _version() -> str:
 bp = Blueprint("openapi")
 
 
-@bp.get("/openapi.json")
+@bp.route("/openapi.json", methods=["GET", "HEAD"])
 @operation()
 async def openapi_document(request: Request) -> HTTPResponse:
     """GET /openapi.json: the OpenAPI document of this API."""

@@ -54,5 +54,8 @@ def blueprints() -> list[Blueprint]:
     areas: dict[str, Blueprint] = {}
     for op in OPERATIONS:
         blueprint = areas.setdefault(op.area, Blueprint(op.area))
-        blueprint.add_route(_handler(op), _sanic_path(op.path), methods=[op.method], name=op.name)
+        # A GET is also answered to HEAD (without its body); any route reads a body a client
+        # sends (and ignores what it does not use), so a GET with a body is no error.
+        methods = [op.method, "HEAD"] if op.method == "GET" else [op.method]
+        blueprint.add_route(_handler(op), _sanic_path(op.path), methods=methods, name=op.name)
     return list(areas.values())

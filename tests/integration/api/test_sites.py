@@ -111,7 +111,7 @@ def test_create_site_with_idn_domain_stores_punycode(api, kube):
         ({"diskGi": 100000}, "diskGi"),
         ({"tlsIssuer": "nobody-knows-me"}, "tlsIssuer"),
         ({"tlsEnabled": "yes"}, "tlsEnabled"),
-        ({"ramGB": 2}, "ramGB"),
+        ({"ramGB": 2}, "(unknown field 1)"),
     ],
 )
 def test_create_site_refuses_bad_input_before_any_playbook(api, kube, overrides, field):
