@@ -215,3 +215,11 @@ class RunCancelled(ApiError):
     code = "run_cancelled"
     message = "The operation was stopped because the service is shutting down."
     playbook_code = False
+
+
+# --- 503 (raised by the service) --------------------------------------------------------------
+class QueueFull(ApiError):
+    status_code = 503
+    code = "queue_full"
+    message = "Too many requests are waiting; retry later."
+    playbook_code = False

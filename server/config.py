@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     state_dir: Path = REPO_ROOT / ".state" / "service"
     run_timeout: float = Field(300, gt=0)
     max_parallel_runs: int = Field(4, ge=1)
+    # Requests waiting for a run slot, in all and for one site; one more answers 503 queue_full.
+    max_waiting_runs: int = Field(200, ge=1)
+    max_waiting_runs_per_site: int = Field(20, ge=1)
 
     # --- Kubernetes ------------------------------------------------------------------------
     kubeconfig: Path | None = None

@@ -73,6 +73,10 @@ def _request_line_unfinished(request: Request | None) -> bool:
     return line_end == -1 or line_end >= limit
 
 
+def _where(request: Request | None) -> str:
+    return f"{request.method} {request.path}" if request is not None else "-"
+
+
 def render(error: ApiError) -> HTTPResponse:
     """The HTTP response of an ApiError."""
     headers = dict(getattr(error, "headers", None) or {})
@@ -84,13 +88,15 @@ class JsonErrorHandler(ErrorHandler):
 
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
         error = as_api_error(exception, request)
-        if error.status_code >= 500:
+        if error.status_code == 503:  # load shed on purpose (a full queue): worth a warning, no more
+            logger.warning("%s -> 503 %s: %s", _where(request), error.code, error.message)
+        elif error.status_code >= 500:
             self._log_server_error(request, error, exception)
         return render(error)
 
     @staticmethod
     def _log_server_error(request: Request | None, error: ApiError, exception: Exception) -> None:
-        where = f"{request.method} {request.path}" if request is not None else "-"
+        where = _where(request)
         context = " ".join(f"{key}={value!r}" for key, value in sorted(error.log_context.items()))
         if exception is error:
             logger.error("%s -> %s %s: %s %s", where, error.status_code, error.code, error.message, context)

@@ -74,7 +74,7 @@ class PlaybookRunner:
     def __init__(self, settings: Settings, *, playbook_dir: Path | None = None) -> None:
         self.settings = settings
         self.playbook_dir = Path(playbook_dir or DEFAULT_PLAYBOOK_DIR).resolve()
-        self.lanes = Lanes(settings.max_parallel_runs)
+        self.lanes = Lanes(settings.max_parallel_runs, settings.max_waiting_runs, settings.max_waiting_runs_per_site)
         self._executor = ThreadPoolExecutor(settings.max_parallel_runs, thread_name_prefix="playbook-run")
         self._stopping = threading.Event()
         self._service_secrets = settings.secret_env()
