@@ -4,7 +4,8 @@ Every entry of `contract.operations.OPERATIONS` becomes a handler named like the
 its playbook), registered on the blueprint of its area (sites, db, mail, backups). `@operation`
 (server/openapi.py) validates the slug and the body before the handler runs and documents the
 route; the handler adds the path parameters the table names, takes the run's secrets out of the
-input as the table says, and runs the playbook in the lane of the site's slug.
+input as the table says, and runs the playbook in the lane of the site's slug with only the
+service secrets the operation needs.
 
     POST /sites/{slug}/deploy -> site_deploy -> playbooks/site_deploy.yml
 """
@@ -41,7 +42,7 @@ def _handler(op: Operation) -> Any:
         secrets = run_secrets(op, api_input)
         # The run's lane is the site's slug: the path's, or the one the body's model derives.
         lane = slug if slug is not None else getattr(body, "slug", None)
-        result = await run_playbook(request.app, op.playbook, api_input, lane, secrets)
+        result = await run_playbook(request.app, op.playbook, api_input, lane, secrets, op.needs)
         return json_response(result)
 
     handler.__name__ = handler.__qualname__ = op.name
