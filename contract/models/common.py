@@ -19,11 +19,22 @@ from contract.errors import InvalidInput, InvalidJson
 
 Model = TypeVar("Model", bound=BaseModel)
 
+#: Where a rule depends on a setting, the model's JSON schema names the setting and the OpenAPI
+#: document puts in the configured value: `{"x-setting": {"maximum": "max_cpu"}}` becomes
+#: `{"maximum": 8.0}` (server/openapi.py). The names are those of contract/context.py.
+SETTING = "x-setting"
+
+#: A hostname as the models take it: RFC 1123 labels, IDN accepted (stored as punycode).
+HOSTNAME_SCHEMA = {"format": "idn-hostname", "minLength": 1, "maxLength": 253}
+
+
 SLUG_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 _SLUG = re.compile(SLUG_PATTERN)
 
 #: A site slug: an RFC 1123 label (its namespace name is `<namespace_prefix><slug>`).
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=63)]
+#: The schema of a slug path parameter: at most 63 - len(namespace prefix) characters.
+SLUG_SCHEMA = {"type": "string", "pattern": SLUG_PATTERN, "minLength": 1, SETTING: {"maxLength": "max_slug_length"}}
 
 
 class ApiModel(BaseModel):

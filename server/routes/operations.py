@@ -47,7 +47,14 @@ def _handler(op: Operation) -> Any:
 
     handler.__name__ = handler.__qualname__ = op.name
     handler.__doc__ = f"{op.method} {op.path}: {op.summary}"
-    return declare(body=op.body, response=op.response, errors=op.errors, summary=op.summary)(handler)
+    parameters = {name: _field_schema(op.path_model, name) for name in extra_parameters}
+    return declare(body=op.body, response=op.response, errors=op.errors, summary=op.summary, parameters=parameters)(handler)
+
+
+def _field_schema(model: Any, wire_name: str) -> dict[str, Any]:
+    """The JSON schema of one field of `model` (by its wire name): a path parameter's rules."""
+    schema = model.model_json_schema()["properties"][wire_name]
+    return {key: value for key, value in schema.items() if key != "title"}
 
 
 def blueprints() -> list[Blueprint]:
