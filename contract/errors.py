@@ -134,7 +134,7 @@ class AliasNotFound(ApiError):
     message = "The alias does not exist."
 
 
-# --- 405, 408, 413 (raised by the HTTP layer) ------------------------------------------------
+# --- 405, 408, 413, 414, 431 (raised by the HTTP layer) -------------------------------------
 class MethodNotAllowed(ApiError):
     status_code = 405
     code = "method_not_allowed"
@@ -153,6 +153,20 @@ class PayloadTooLarge(ApiError):
     status_code = 413
     code = "payload_too_large"
     message = "The request body is too large."
+    playbook_code = False
+
+
+class UriTooLong(ApiError):
+    status_code = 414
+    code = "uri_too_long"
+    message = "The request URI is too long."
+    playbook_code = False
+
+
+class HeaderFieldsTooLarge(ApiError):
+    status_code = 431
+    code = "header_fields_too_large"
+    message = "The request header fields are too large."
     playbook_code = False
 
 
@@ -200,4 +214,12 @@ class RunCancelled(ApiError):
     status_code = 500
     code = "run_cancelled"
     message = "The operation was stopped because the service is shutting down."
+    playbook_code = False
+
+
+# --- 503 (raised by the service) --------------------------------------------------------------
+class QueueFull(ApiError):
+    status_code = 503
+    code = "queue_full"
+    message = "Too many requests are waiting; retry later."
     playbook_code = False

@@ -9,6 +9,7 @@ Each `Operation` says everything the three ways of use need to know about one en
 - the per-request secrets of a run: a body field that must not reach a file (a mailbox
   password) or a value generated for each request (a new database password). They reach the
   run as environment variables, never as variables in a file,
+- the service's secrets the run needs (`needs`): a run gets those and no other,
 - its playbook: `playbooks/<name>.yml`, whose role entry point has the same name.
 
 `check_input` checks an operation's input as the playbooks do (roles/api_request, through the
@@ -43,9 +44,16 @@ from contract.errors import (
     SnapshotNotFound,
 )
 from contract.models import backups, db, mail, sites
-from contract.models.common import Confirm, invalid_input, validate_slug
+from contract.models.common import Confirm, invalid_input, invalid_input_of, unknown_field, validate_slug
 
 _PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+
+#: The service's own secrets, named by the environment variable of a run the roles read them
+#: from (the service sets them from its PROVISIONER_* settings; operators and AWX export them).
+PG_ADMIN_PASSWORD = "TENANT_DB_ADMIN_PASSWORD"
+MAILCOW_API_KEY = "TENANT_MAIL_MAILCOW_API_KEY"
+RESTIC_PASSWORD_SEED = "TENANT_BACKUP_RESTIC_PASSWORD_SEED"
+SERVICE_SECRETS = (PG_ADMIN_PASSWORD, MAILCOW_API_KEY, RESTIC_PASSWORD_SEED)
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits
 _PASSWORD_LENGTH = 32
 
@@ -79,6 +87,7 @@ class Operation:
     path_model: type[BaseModel] | None = None
     errors: tuple[type[ApiError], ...] = ()
     secrets: tuple[RunSecret, ...] = ()
+    needs: tuple[str, ...] = ()
 
     @property
     def playbook(self) -> str:
@@ -116,6 +125,9 @@ def _adapter(response: Any) -> TypeAdapter:
 _ADAPTERS: dict[Any, TypeAdapter] = {}
 
 _MAIL_OFF = (SiteNotFound, FeatureDisabled)
+_DB = (PG_ADMIN_PASSWORD,)
+_MAIL = (MAILCOW_API_KEY,)
+_BACKUP = (RESTIC_PASSWORD_SEED,)
 
 #: Every operation of the API (shared/reference/API_CONTRACT.md), in the contract's order.
 OPERATIONS: tuple[Operation, ...] = (
@@ -150,6 +162,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "site_purge", "POST", "/sites/{slug}/purge",
         "Remove the site and everything it has, irreversibly.",
         body=Confirm, response=sites.SitePurged, errors=(SiteNotFound,),
+        needs=SERVICE_SECRETS,
     ),
     # --- database --------------------------------------------------------------------------
     Operation(
@@ -158,16 +171,19 @@ OPERATIONS: tuple[Operation, ...] = (
         body=db.DbEnable, response=db.DbEnabled, errors=(SiteNotFound, Conflict, AlreadyExists),
         # The password a new database user gets (roles/tenant_db keeps the one the Secret has).
         secrets=(RunSecret("TENANT_DB_NEW_PASSWORD"),),
+        needs=_DB,
     ),
     Operation(
         "db_disable", "POST", "/sites/{slug}/db/disable",
         "The user cannot log in, the app loses the Secret; data stays.",
         response=db.DbDisabled, errors=(SiteNotFound,),
+        needs=_DB,
     ),
     Operation(
         "db_purge", "POST", "/sites/{slug}/db/purge",
         "Drop the database and user, delete the Secret (confirm DELETE).",
         body=Confirm, response=db.DbPurged, errors=(SiteNotFound,),
+        needs=_DB,
     ),
     Operation(
         "db_status", "GET", "/sites/{slug}/db/status",
@@ -179,26 +195,31 @@ OPERATIONS: tuple[Operation, ...] = (
         "mail_enable", "POST", "/sites/{slug}/mail/enable",
         "Create or reactivate the site's mail domain in Mailcow.",
         body=mail.MailEnable, response=mail.MailEnabled, errors=(SiteNotFound, Conflict, AlreadyExists),
+        needs=_MAIL,
     ),
     Operation(
         "mail_disable", "POST", "/sites/{slug}/mail/disable",
         "The mail domain goes inactive in Mailcow; nothing is deleted.",
         response=mail.MailDisabled, errors=(SiteNotFound,),
+        needs=_MAIL,
     ),
     Operation(
         "mail_purge", "POST", "/sites/{slug}/mail/purge",
         "Delete the mail domain, its mailboxes and aliases (confirm DELETE).",
         body=Confirm, response=mail.MailPurged, errors=(SiteNotFound,),
+        needs=_MAIL,
     ),
     Operation(
         "mail_status", "GET", "/sites/{slug}/mail/status",
         "The record's mail settings and whether Mailcow has the domain active.",
         response=mail.MailStatus, errors=(SiteNotFound,),
+        needs=_MAIL,
     ),
     Operation(
         "mail_mailbox_list", "GET", "/sites/{slug}/mail/mailboxes",
         "The addresses of the mail domain's mailboxes.",
         response=mail.MailboxList, errors=_MAIL_OFF,
+        needs=_MAIL,
     ),
     Operation(
         "mail_mailbox_create", "POST", "/sites/{slug}/mail/mailboxes",
@@ -206,32 +227,38 @@ OPERATIONS: tuple[Operation, ...] = (
         body=mail.MailboxCreate, response=mail.MailboxCreated, errors=(*_MAIL_OFF, AlreadyExists, Conflict),
         # The password goes to Mailcow only: never into api_input, a file or a response.
         secrets=(RunSecret("TENANT_MAIL_MAILBOX_PASSWORD", field="password"),),
+        needs=_MAIL,
     ),
     Operation(
         "mail_mailbox_delete", "DELETE", "/sites/{slug}/mail/mailboxes/{address}",
         "Delete a mailbox of the site's mail domain.",
         path_model=mail.MailboxDelete, response=mail.MailboxDeleted, errors=(*_MAIL_OFF, MailboxNotFound),
+        needs=_MAIL,
     ),
     Operation(
         "mail_alias_list", "GET", "/sites/{slug}/mail/aliases",
         "The addresses of the mail domain's aliases.",
         response=mail.AliasList, errors=_MAIL_OFF,
+        needs=_MAIL,
     ),
     Operation(
         "mail_alias_create", "POST", "/sites/{slug}/mail/aliases",
         "A new alias in the site's mail domain, to one destination.",
         body=mail.AliasCreate, response=mail.AliasCreated, errors=(*_MAIL_OFF, AlreadyExists),
+        needs=_MAIL,
     ),
     Operation(
         "mail_alias_delete", "DELETE", "/sites/{slug}/mail/aliases/{source}",
         "Delete an alias of the site's mail domain by its address.",
         path_model=mail.AliasDelete, response=mail.AliasDeleted, errors=(*_MAIL_OFF, AliasNotFound),
+        needs=_MAIL,
     ),
     # --- backups ---------------------------------------------------------------------------
     Operation(
         "backup_enable", "POST", "/sites/{slug}/backup/enable",
         "The site's restic repository, its Secret and the schedule.",
         body=backups.BackupEnable, response=backups.BackupEnabled, errors=(SiteNotFound, Conflict),
+        needs=_BACKUP,
     ),
     Operation(
         "backup_disable", "POST", "/sites/{slug}/backup/disable",
@@ -242,27 +269,32 @@ OPERATIONS: tuple[Operation, ...] = (
         "backup_config", "PATCH", "/sites/{slug}/backup/config",
         "Change the schedule and/or the retention in place.",
         body=backups.BackupConfig, response=backups.BackupConfigured, errors=(SiteNotFound, FeatureDisabled),
+        needs=_BACKUP,
     ),
     Operation(
         "backup_run", "POST", "/sites/{slug}/backup/run",
         "Start a backup Job now (answers without waiting for it).",
         response=backups.BackupStarted, errors=(SiteNotFound, FeatureDisabled, Conflict),
+        needs=_BACKUP,
     ),
     Operation(
         "backup_snapshots", "GET", "/sites/{slug}/backup/snapshots",
         "The site's backup runs from its repository, newest first.",
         response=backups.SnapshotList, errors=(SiteNotFound,),
+        needs=_BACKUP,
     ),
     Operation(
         "backup_restore", "POST", "/sites/{slug}/backup/restore",
         "Stop the app, restore files and/or database, start it again.",
         body=backups.BackupRestore, response=backups.BackupRestored,
         errors=(SiteNotFound, SnapshotNotFound, FeatureDisabled, Conflict),
+        needs=(*_BACKUP, *_DB),  # the restore stages and swaps the database with the admin connection
     ),
     Operation(
         "backup_purge", "POST", "/sites/{slug}/backup/purge",
         "Remove every snapshot, the repository, schedule and Secret.",
         body=Confirm, response=backups.BackupPurged, errors=(SiteNotFound,),
+        needs=_BACKUP,
     ),
 )
 
@@ -302,13 +334,11 @@ def check_input(name: str, data: Mapping[str, Any] | None, context: Any = None) 
         try:
             out.update(model.model_validate(data, context=dict(context or {})).model_dump(mode="json", by_alias=True))
         except ValidationError as error:
-            details.extend(invalid_input(error).details)
+            details.extend(invalid_input(error, model).details)
     elif data:
-        details.extend({"field": key, "message": "Extra inputs are not permitted"} for key in data)
+        details.extend(unknown_field(number, None) for number in range(1, len(data) + 1))
     if details:
-        first = details[0]
-        more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
-        raise InvalidInput(f"Invalid {first['field']}: {first['message']}{more}", details=details)
+        raise invalid_input_of(details)
     return out
 
 

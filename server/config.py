@@ -18,6 +18,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from contract.context import DEFAULTS, NAMESPACE_MAX_LENGTH, ValidationContext
+from contract.operations import MAILCOW_API_KEY, PG_ADMIN_PASSWORD, RESTIC_PASSWORD_SEED
 
 logger = logging.getLogger("server.config")
 
@@ -56,9 +57,9 @@ _PLAYBOOK_VARS: dict[str, tuple[str, ...]] = {
 
 #: Secret setting -> environment variable of every run (roles read it with the env lookup).
 _SECRET_ENV: dict[str, str] = {
-    "mailcow_api_key": "TENANT_MAIL_MAILCOW_API_KEY",
-    "pg_admin_password": "TENANT_DB_ADMIN_PASSWORD",
-    "restic_password_seed": "TENANT_BACKUP_RESTIC_PASSWORD_SEED",
+    "mailcow_api_key": MAILCOW_API_KEY,
+    "pg_admin_password": PG_ADMIN_PASSWORD,
+    "restic_password_seed": RESTIC_PASSWORD_SEED,
 }
 
 CommaList = Annotated[list[str], NoDecode]
@@ -88,6 +89,9 @@ class Settings(BaseSettings):
     # plain: every run a new ansible-playbook process, every module a new Python (for debugging
     # and for comparison).
     runner: Literal["warm", "plain"] = "warm"
+    # Requests waiting for a run slot, in all and for one site; one more answers 503 queue_full.
+    max_waiting_runs: int = Field(200, ge=1)
+    max_waiting_runs_per_site: int = Field(20, ge=1)
 
     # --- Kubernetes ------------------------------------------------------------------------
     kubeconfig: Path | None = None

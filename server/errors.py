@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 
 from sanic import Request
+from sanic.exceptions import PayloadTooLarge as SanicPayloadTooLarge
 from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse, json
 
 from contract.errors import (
     ApiError,
+    HeaderFieldsTooLarge,
     InternalError,
     InvalidInput,
     MethodNotAllowed,
@@ -23,6 +25,7 @@ from contract.errors import (
     PayloadTooLarge,
     RequestTimeout,
     Unauthorized,
+    UriTooLong,
 )
 
 logger = logging.getLogger("server.errors")
@@ -35,13 +38,17 @@ _FRAMEWORK_ERRORS: dict[int, type[ApiError]] = {
     405: MethodNotAllowed,
     408: RequestTimeout,
     413: PayloadTooLarge,
+    414: UriTooLong,
+    431: HeaderFieldsTooLarge,
 }
 
 
-def as_api_error(exception: BaseException) -> ApiError:
+def as_api_error(exception: BaseException, request: Request | None = None) -> ApiError:
     """Turn any exception into the ApiError that answers it (never leaking internals)."""
     if isinstance(exception, ApiError):
         return exception
+    if isinstance(exception, SanicPayloadTooLarge) and "header" in str(exception).lower():
+        return UriTooLong() if _request_line_unfinished(request) else HeaderFieldsTooLarge()
     status = getattr(exception, "status_code", 500) if isinstance(exception, SanicException) else 500
     if status == 405:
         allowed = sorted(getattr(exception, "allowed_methods", None) or ())
@@ -54,6 +61,22 @@ def as_api_error(exception: BaseException) -> ApiError:
     return InternalError()
 
 
+def _request_line_unfinished(request: Request | None) -> bool:
+    """Whether the request line alone overflows Sanic's header limit: then the URI is what is too
+    long (414); otherwise the header fields are (431)."""
+    stream = getattr(request, "stream", None)
+    received = getattr(stream, "recv_buffer", None)
+    limit = getattr(stream, "HEADER_MAX_SIZE", None)
+    if received is None or limit is None:
+        return False
+    line_end = bytes(received).find(b"\r\n")
+    return line_end == -1 or line_end >= limit
+
+
+def _where(request: Request | None) -> str:
+    return f"{request.method} {request.path}" if request is not None else "-"
+
+
 def render(error: ApiError) -> HTTPResponse:
     """The HTTP response of an ApiError."""
     headers = dict(getattr(error, "headers", None) or {})
@@ -64,14 +87,16 @@ class JsonErrorHandler(ErrorHandler):
     """Answers every error, including unknown routes and methods, in the API's JSON shape."""
 
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
-        error = as_api_error(exception)
-        if error.status_code >= 500:
+        error = as_api_error(exception, request)
+        if error.status_code == 503:  # load shed on purpose (a full queue): worth a warning, no more
+            logger.warning("%s -> 503 %s: %s", _where(request), error.code, error.message)
+        elif error.status_code >= 500:
             self._log_server_error(request, error, exception)
         return render(error)
 
     @staticmethod
     def _log_server_error(request: Request | None, error: ApiError, exception: Exception) -> None:
-        where = f"{request.method} {request.path}" if request is not None else "-"
+        where = _where(request)
         context = " ".join(f"{key}={value!r}" for key, value in sorted(error.log_context.items()))
         if exception is error:
             logger.error("%s -> %s %s: %s %s", where, error.status_code, error.code, error.message, context)

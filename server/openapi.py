@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, get_args, get_origin
@@ -36,9 +36,10 @@ from pydantic.json_schema import models_json_schema
 from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse, json as json_response
 
-from server.auth import HEADER, is_public
+from contract.context import context_of
 from contract.errors import ERROR_CODES, ApiError, InternalError, InvalidInput, InvalidJson, Unauthorized
-from contract.models.common import SLUG_PATTERN, ErrorBody, parse_body, validate_slug
+from contract.models.common import SETTING, SLUG_SCHEMA, ErrorBody, parse_body, validate_slug
+from server.auth import HEADER, is_public
 
 _OPERATION_ATTRIBUTE = "__api_operation__"
 _REF = "#/components/schemas/{model}"
@@ -54,6 +55,8 @@ class Operation:
     body: type[BaseModel] | None
     response: Any
     errors: tuple[type[ApiError], ...]
+    #: JSON schemas of path parameters other than the slug (name -> schema).
+    parameters: tuple[tuple[str, dict[str, Any]], ...] = ()
 
     def response_model(self) -> type[BaseModel] | None:
         """The model class inside `response` (`Model` or `list[Model]`)."""
@@ -71,9 +74,14 @@ def operation(
     response: Any = None,
     errors: Sequence[type[ApiError]] = (),
     summary: str | None = None,
+    parameters: Mapping[str, dict[str, Any]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare (and enforce) a route's request body, response and errors. See the module doc."""
-    declared = Operation(summary, body, response, tuple(errors))
+    """Declare (and enforce) a route's request body, response and errors. See the module doc.
+
+    `parameters`: the JSON schemas of path parameters other than `slug` (documented only; the
+    handler checks them).
+    """
+    declared = Operation(summary, body, response, tuple(errors), tuple((parameters or {}).items()))
     adapter = TypeAdapter(response) if response is not None else None
 
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -125,7 +133,7 @@ def build_document(app: Sanic) -> dict[str, Any]:
     pairs += [(model, "serialization") for model in sorted(outputs, key=_name)]
     pairs.append((ErrorBody, "serialization"))
     refs, definitions = models_json_schema(pairs, ref_template=_REF)
-    schemas = definitions.get("$defs", {})
+    schemas = _with_settings(definitions.get("$defs", {}), app.ctx.validation_context)
     error_ref = refs[(ErrorBody, "serialization")]
     schemas[_name_of_ref(error_ref)]["properties"]["error"]["enum"] = sorted(ERROR_CODES)
 
@@ -133,7 +141,9 @@ def build_document(app: Sanic) -> dict[str, Any]:
     for route, declared in operations:
         path = "/" + _PATH_PARAMETER.sub(r"{\1}", route.path).lstrip("/")
         for method in sorted(set(route.methods) - _UNDOCUMENTED_METHODS):
-            paths.setdefault(path, {})[method.lower()] = _operation_object(route, declared, refs, error_ref)
+            paths.setdefault(path, {})[method.lower()] = _operation_object(
+                route, declared, refs, error_ref, app.ctx.validation_context
+            )
 
     return {
         "openapi": "3.1.0",
@@ -151,7 +161,9 @@ def build_document(app: Sanic) -> dict[str, Any]:
     }
 
 
-def _operation_object(route: Any, declared: Operation | None, refs: dict, error_ref: dict) -> dict[str, Any]:
+def _operation_object(
+    route: Any, declared: Operation | None, refs: dict, error_ref: dict, context: Mapping[str, Any]
+) -> dict[str, Any]:
     handler = route.handler
     doc = (handler.__doc__ or "").strip()
     summary = (declared.summary if declared and declared.summary else doc.splitlines()[0] if doc else route.name)
@@ -160,12 +172,15 @@ def _operation_object(route: Any, declared: Operation | None, refs: dict, error_
         "summary": summary,
         "tags": [route.name.split(".")[1]] if route.name.count(".") >= 2 else [],
     }
+    declared_parameters = dict(declared.parameters) if declared is not None else {}
     parameters = [
         {
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "string", "pattern": SLUG_PATTERN} if name == "slug" else {"type": "string"},
+            "schema": _with_settings(
+                SLUG_SCHEMA if name == "slug" else {"type": "string", **declared_parameters.get(name, {})}, context
+            ),
         }
         for name in _PATH_PARAMETER.findall(route.path)
     ]
@@ -206,6 +221,22 @@ def _operation_object(route: Any, declared: Operation | None, refs: dict, error_
     return result
 
 
+def _with_settings(schema: Any, context: Mapping[str, Any]) -> Any:
+    """`schema` with every `x-setting` placeholder replaced by the configured value (the maxima,
+    the TLS issuers, the slug length): the document states the rules this service enforces."""
+    if isinstance(schema, list):
+        return [_with_settings(item, context) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: _with_settings(value, context) for key, value in schema.items() if key != SETTING}
+    settings = context_of(context)
+    for keyword, setting in schema.get(SETTING, {}).items():
+        value = getattr(settings, setting)
+        nullable = any(option.get("type") == "null" for option in schema.get("anyOf", []))
+        out[keyword] = [*value, None] if keyword == "enum" and nullable else value
+    return out
+
+
 def _codes_by_status(errors: Sequence[type[ApiError]]) -> dict[int, list[str]]:
     grouped: dict[int, set[str]] = {}
     for cls in errors:
@@ -234,7 +265,7 @@ def _version() -> str:
 bp = Blueprint("openapi")
 
 
-@bp.get("/openapi.json")
+@bp.route("/openapi.json", methods=["GET", "HEAD"])
 @operation()
 async def openapi_document(request: Request) -> HTTPResponse:
     """GET /openapi.json: the OpenAPI document of this API."""

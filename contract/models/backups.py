@@ -117,7 +117,17 @@ def check_snapshot_id(value: str) -> str:
 RetentionDays = Annotated[
     int, Field(ge=1, le=MAX_RETENTION_DAYS, description="Days of snapshots to keep, counted back from the newest")
 ]
-Schedule = Annotated[str, Field(description="CronJob schedule (5 fields, UTC) or a macro such as @daily")]
+Schedule = Annotated[
+    str,
+    Field(
+        description="CronJob schedule (5 fields, UTC) or a macro such as @daily",
+        json_schema_extra={
+            "minLength": 1,
+            "maxLength": _MAX_SCHEDULE_LENGTH,
+            "pattern": r"^\s*(@(" + "|".join(sorted(m[1:] for m in MACROS)) + r")|[0-9A-Za-z*?,/-]+(\s+[0-9A-Za-z*?,/-]+){4})\s*$",
+        },
+    ),
+]
 
 
 class BackupEnable(ApiModel):
@@ -153,7 +163,13 @@ class BackupConfig(ApiModel):
 class BackupRestore(ApiModel):
     """POST /sites/:slug/backup/restore"""
 
-    snapshot_id: Annotated[str, Field(description="A snapshot id from the snapshot list (YYYYMMDDTHHMMSSZ)")]
+    snapshot_id: Annotated[
+        str,
+        Field(
+            description="A snapshot id from the snapshot list (YYYYMMDDTHHMMSSZ)",
+            json_schema_extra={"pattern": SNAPSHOT_ID_PATTERN},
+        ),
+    ]
     restore_files: bool = Field(True, description="Restore the site's volume (its content becomes the snapshot's)")
     restore_db: bool = Field(True, description="Restore the database dump (the site must have its database enabled)")
 

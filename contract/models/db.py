@@ -49,6 +49,15 @@ RESERVED_WORDS = frozenset(
 )
 
 
+#: The same rules as a JSON schema (the byte bound equals the character bound for these characters).
+DATABASE_NAME_SCHEMA = {
+    "pattern": _IDENTIFIER.pattern,
+    "minLength": 1,
+    "maxLength": MAX_IDENTIFIER_BYTES,
+    "not": {"anyOf": [{"enum": sorted(SYSTEM_DATABASES | RESERVED_WORDS)}, {"pattern": "^pg_"}]},
+}
+
+
 def check_database_name(value: str) -> str:
     """Return `value` when it is an acceptable database name, else raise ValueError.
 
@@ -70,7 +79,7 @@ def check_database_name(value: str) -> str:
 class DbEnable(ApiModel):
     """POST /sites/:slug/db/enable"""
 
-    db_name: str | None = None
+    db_name: str | None = Field(None, json_schema_extra=DATABASE_NAME_SCHEMA)
 
     @field_validator("db_name")
     @classmethod

@@ -36,7 +36,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from contract.models.common import ApiModel
+from contract.models.common import HOSTNAME_SCHEMA, ApiModel
 from contract.models.sites import normalise_domain
 
 __all__ = [
@@ -74,6 +74,20 @@ _LOCAL_PART = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _DOT_ATOM = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
 _SCHEME_PREFIX = re.compile(r"^\{[A-Za-z0-9._-]+\}")
+
+
+# The rules below as JSON schemas (for the OpenAPI document; the functions are what checks).
+LOCAL_PART_SCHEMA = {"pattern": f"^{_LOCAL_PART.pattern}$", "minLength": 1, "maxLength": MAX_LOCAL_PART, "not": {"const": "0"}}
+ADDRESS_SCHEMA = {"pattern": r"^[^@]+@[^@]+$", "minLength": 3, "maxLength": MAX_ADDRESS}
+DESTINATION_SCHEMA = {"pattern": f"^{_DOT_ATOM.pattern}@[^@]+$", "minLength": 3, "maxLength": MAX_ADDRESS}
+PASSWORD_SCHEMA = {
+    # no {SCHEME} prefix, no control characters, no white space at either end
+    "pattern": r"^(?!\{[A-Za-z0-9._-]+\})[^\x00-\x1f\x7f-\x9f\s](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f\s])?$",
+    "minLength": MIN_PASSWORD_CHARACTERS,
+    "maxLength": MAX_PASSWORD_BYTES,
+    "format": "password",
+    "writeOnly": True,
+}
 
 
 def check_local_part(value: str) -> str:
@@ -148,7 +162,7 @@ QuotaMb = Annotated[
 class MailEnable(ApiModel):
     """POST /sites/:slug/mail/enable"""
 
-    domain: str = Field(description="The mail domain; may differ from the site's domain.")
+    domain: str = Field(description="The mail domain; may differ from the site's domain.", json_schema_extra=HOSTNAME_SCHEMA)
 
     @field_validator("domain")
     @classmethod
@@ -159,8 +173,12 @@ class MailEnable(ApiModel):
 class MailboxCreate(ApiModel):
     """POST /sites/:slug/mail/mailboxes"""
 
-    local_part: str = Field(description="The part before @; the address is localPart@<mail domain>.")
-    password: str = Field(description="8-72 bytes, no control characters, no white space at either end.")
+    local_part: str = Field(
+        description="The part before @; the address is localPart@<mail domain>.", json_schema_extra=LOCAL_PART_SCHEMA
+    )
+    password: str = Field(
+        description="8-72 bytes, no control characters, no white space at either end.", json_schema_extra=PASSWORD_SCHEMA
+    )
     quota_mb: QuotaMb
 
     @field_validator("local_part")
@@ -177,7 +195,7 @@ class MailboxCreate(ApiModel):
 class MailboxDelete(ApiModel):
     """DELETE /sites/:slug/mail/mailboxes/:address (the path parameter)"""
 
-    address: str
+    address: str = Field(json_schema_extra=ADDRESS_SCHEMA)
 
     @field_validator("address")
     @classmethod
@@ -188,8 +206,10 @@ class MailboxDelete(ApiModel):
 class AliasCreate(ApiModel):
     """POST /sites/:slug/mail/aliases"""
 
-    source_local_part: str = Field(description="The alias is sourceLocalPart@<mail domain>.")
-    destination: str = Field(description="The one address the alias delivers to.")
+    source_local_part: str = Field(
+        description="The alias is sourceLocalPart@<mail domain>.", json_schema_extra=LOCAL_PART_SCHEMA
+    )
+    destination: str = Field(description="The one address the alias delivers to.", json_schema_extra=DESTINATION_SCHEMA)
     active: bool = True
 
     @field_validator("source_local_part")
@@ -206,7 +226,7 @@ class AliasCreate(ApiModel):
 class AliasDelete(ApiModel):
     """DELETE /sites/:slug/mail/aliases/:source (the path parameter)"""
 
-    source: str
+    source: str = Field(json_schema_extra=ADDRESS_SCHEMA)
 
     @field_validator("source")
     @classmethod

@@ -16,7 +16,7 @@ import idna
 from pydantic import Field, PlainSerializer, ValidationInfo, computed_field, field_validator, model_validator
 
 from contract.context import context_of
-from contract.models.common import ApiModel
+from contract.models.common import HOSTNAME_SCHEMA, SETTING, ApiModel
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 # An OCI image reference: [registry[:port]/]path[:tag][@digest], lowercase path components.
@@ -27,6 +27,10 @@ _IMAGE = re.compile(
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
     r"(?:@(?P<digest>[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}))?$"
 )
+
+#: The image rule as a JSON-schema pattern (no named groups, which ECMA-262 and Python spell apart).
+_IMAGE_SCHEMA_PATTERN = re.sub(r"\(\?P<\w+>", "(?:", _IMAGE.pattern)
+
 
 def normalise_domain(value: str) -> str:
     """RFC 1123 hostname with at least two labels; IDN and uppercase become lowercase punycode."""
@@ -73,9 +77,29 @@ def _number(value: float) -> int | float:
 
 
 _Number = PlainSerializer(_number, return_type=int | float)
-Cpu = Annotated[float, Field(gt=0, description="CPU cores; fractions allowed (0.5)"), _Number]
-RamGi = Annotated[float, Field(gt=0, description="Memory in GiB; fractions allowed (0.5)"), _Number]
-DiskGi = Annotated[int, Field(ge=1, description="Volume size in GiB, a whole number")]
+Cpu = Annotated[
+    float,
+    Field(
+        gt=0,
+        description="CPU cores; fractions allowed (0.5), in millicores",
+        json_schema_extra={"multipleOf": 0.001, SETTING: {"maximum": "max_cpu"}},
+    ),
+    _Number,
+]
+RamGi = Annotated[
+    float,
+    Field(
+        gt=0,
+        description="Memory in GiB; fractions allowed (0.5), in whole MiB",
+        json_schema_extra={"multipleOf": 1 / 1024, SETTING: {"maximum": "max_ram_gi"}},
+    ),
+    _Number,
+]
+DiskGi = Annotated[
+    int, Field(ge=1, description="Volume size in GiB, a whole number", json_schema_extra={SETTING: {"maximum": "max_disk_gi"}})
+]
+#: A TLS issuer: one of the configured ones.
+_ISSUER = {SETTING: {"enum": "tls_issuers"}}
 
 
 class _LimitsChecks(_Request):
@@ -117,12 +141,17 @@ def _check_issuer(value: str | None, info: ValidationInfo) -> str | None:
 class SiteCreate(_LimitsChecks):
     """POST /sites"""
 
-    domain: str
+    domain: str = Field(
+        description="The site's hostname (IDN accepted); its slug, the domain with dots as dashes, "
+        "must fit the namespace name",
+        # the slug has the length of the (ASCII) domain: the namespace prefix bounds it
+        json_schema_extra={**HOSTNAME_SCHEMA, SETTING: {"maxLength": "max_slug_length"}},
+    )
     cpu: Cpu
     ram_gi: RamGi
     disk_gi: DiskGi
     tls_enabled: bool = False
-    tls_issuer: str | None = None
+    tls_issuer: str | None = Field(None, json_schema_extra=_ISSUER)
 
     @field_validator("domain", mode="before")
     @classmethod
@@ -165,7 +194,9 @@ class LimitsUpdate(_LimitsChecks):
 class Deploy(_Request):
     """POST /sites/:slug/deploy"""
 
-    image: Annotated[str, Field(min_length=1, max_length=512)]
+    image: Annotated[
+        str, Field(min_length=1, max_length=512, json_schema_extra={"pattern": _IMAGE_SCHEMA_PATTERN})
+    ]
     container_port: Annotated[int, Field(ge=1, le=65535)]
 
     @field_validator("image")
@@ -183,7 +214,7 @@ class TlsUpdate(_Request):
     """PATCH /sites/:slug/tls"""
 
     enabled: bool
-    issuer: str | None = None
+    issuer: str | None = Field(None, json_schema_extra=_ISSUER)
 
     @field_validator("issuer")
     @classmethod

@@ -19,7 +19,8 @@ class Health(ApiModel):
     ok: Literal[True]
 
 
-@bp.get("/health")
+# GET and HEAD (load balancers probe with HEAD); a body a client sends anyway is read and ignored.
+@bp.route("/health", methods=["GET", "HEAD"])
 @public
 @operation(response=Health)
 async def health(request: Request) -> dict:

@@ -4,7 +4,8 @@ Every entry of `contract.operations.OPERATIONS` becomes a handler named like the
 its playbook), registered on the blueprint of its area (sites, db, mail, backups). `@operation`
 (server/openapi.py) validates the slug and the body before the handler runs and documents the
 route; the handler adds the path parameters the table names, takes the run's secrets out of the
-input as the table says, and runs the playbook in the lane of the site's slug.
+input as the table says, and runs the playbook in the lane of the site's slug with only the
+service secrets the operation needs.
 
     POST /sites/{slug}/deploy -> site_deploy -> playbooks/site_deploy.yml
 """
@@ -41,12 +42,19 @@ def _handler(op: Operation) -> Any:
         secrets = run_secrets(op, api_input)
         # The run's lane is the site's slug: the path's, or the one the body's model derives.
         lane = slug if slug is not None else getattr(body, "slug", None)
-        result = await run_playbook(request.app, op.playbook, api_input, lane, secrets)
+        result = await run_playbook(request.app, op.playbook, api_input, lane, secrets, op.needs)
         return json_response(result)
 
     handler.__name__ = handler.__qualname__ = op.name
     handler.__doc__ = f"{op.method} {op.path}: {op.summary}"
-    return declare(body=op.body, response=op.response, errors=op.errors, summary=op.summary)(handler)
+    parameters = {name: _field_schema(op.path_model, name) for name in extra_parameters}
+    return declare(body=op.body, response=op.response, errors=op.errors, summary=op.summary, parameters=parameters)(handler)
+
+
+def _field_schema(model: Any, wire_name: str) -> dict[str, Any]:
+    """The JSON schema of one field of `model` (by its wire name): a path parameter's rules."""
+    schema = model.model_json_schema()["properties"][wire_name]
+    return {key: value for key, value in schema.items() if key != "title"}
 
 
 def blueprints() -> list[Blueprint]:
@@ -54,5 +62,8 @@ def blueprints() -> list[Blueprint]:
     areas: dict[str, Blueprint] = {}
     for op in OPERATIONS:
         blueprint = areas.setdefault(op.area, Blueprint(op.area))
-        blueprint.add_route(_handler(op), _sanic_path(op.path), methods=[op.method], name=op.name)
+        # A GET is also answered to HEAD (without its body); any route reads a body a client
+        # sends (and ignores what it does not use), so a GET with a body is no error.
+        methods = [op.method, "HEAD"] if op.method == "GET" else [op.method]
+        blueprint.add_route(_handler(op), _sanic_path(op.path), methods=methods, name=op.name)
     return list(areas.values())

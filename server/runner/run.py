@@ -30,7 +30,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -75,7 +75,7 @@ class PlaybookRunner:
     def __init__(self, settings: Settings, *, playbook_dir: Path | None = None) -> None:
         self.settings = settings
         self.playbook_dir = Path(playbook_dir or DEFAULT_PLAYBOOK_DIR).resolve()
-        self.lanes = Lanes(settings.max_parallel_runs)
+        self.lanes = Lanes(settings.max_parallel_runs, settings.max_waiting_runs, settings.max_waiting_runs_per_site)
         self._executor = ThreadPoolExecutor(settings.max_parallel_runs, thread_name_prefix="playbook-run")
         self._stopping = threading.Event()
         self._service_secrets = settings.secret_env()
@@ -96,10 +96,19 @@ class PlaybookRunner:
         api_input: Mapping[str, Any],
         slug: str | None = None,
         secrets: Mapping[str, str] | None = None,
+        needs: Iterable[str] | None = None,
     ) -> Any:
-        """Run `playbook` with `api_input`; the published body, or raise its ApiError."""
-        run_secrets = {**self._service_secrets, **_checked_secrets(secrets)}
-        redactor = Redactor(run_secrets.values())
+        """Run `playbook` with `api_input`; the published body, or raise its ApiError.
+
+        `needs`: the service secrets (environment variable names) the run gets; None: all.
+        """
+        service = self._service_secrets
+        if needs is not None:
+            wanted = set(needs)
+            service = {name: value for name, value in service.items() if name in wanted}
+        run_secrets = {**service, **_checked_secrets(secrets)}
+        # Every secret of the service is masked, also those this run was not given.
+        redactor = Redactor([*self._service_secrets.values(), *run_secrets.values()])
         playbook_path = self._playbook_path(playbook)
         if not isinstance(api_input, Mapping):
             raise InternalError("api_input must be a mapping", log_context={"playbook": playbook})
@@ -309,6 +318,7 @@ async def run_playbook(
     api_input: Mapping[str, Any],
     slug: str | None,
     secrets: Mapping[str, str] | None = None,
+    needs: Iterable[str] | None = None,
 ) -> Any:
     """Run `playbooks/<playbook>` for a request and return the body it published.
 
@@ -318,7 +328,8 @@ async def run_playbook(
     `secrets` maps environment variable names to secret values for this run only (generated
     passwords, a mailbox password from the request): roles read them with
     `lookup('ansible.builtin.env', NAME)`; they are masked in every response and log line.
+    `needs` names the service secrets the run gets (the operation table's `needs`); None: all.
     Raises the ApiError the run ends in.
     """
     runner = app_or_runner if isinstance(app_or_runner, PlaybookRunner) else app_or_runner.ctx.runner
-    return await runner.run(playbook, api_input, slug, secrets)
+    return await runner.run(playbook, api_input, slug, secrets, needs)

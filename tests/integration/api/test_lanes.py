@@ -2,6 +2,7 @@
 at most max_parallel_runs at once; excess requests wait and succeed. The fixture playbook
 selftest_sleep.yml reports when its run started and finished (timestamps taken by Ansible)."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -79,3 +80,35 @@ def test_excess_requests_queue_and_all_succeed(service):
 def test_runs_without_a_site_count_against_the_global_limit(service):
     runs = _run_all(service, [(None, f"n{i}") for i in range(3)])
     assert _peak(runs.values()) == MAX_PARALLEL
+
+
+def test_a_full_queue_answers_503_with_retry_after(tmp_path):
+    """One run of site-a holds the lane, one waits; a third for site-a is refused at once, while
+    another site still queues behind the global limit until the total bound is reached."""
+    started = start_service(
+        TEST_MODULE, tmp_path, max_parallel_runs="1", max_waiting_runs="2", max_waiting_runs_per_site="1", run_timeout="60"
+    )
+    try:
+        def sleep(slug, label):
+            return started.request("POST", "/_selftest/sleep", json={"seconds": 3, "label": label, "slug": slug})
+
+        with ThreadPoolExecutor(3) as pool:
+            # A request takes its place in the lanes as soon as it arrives (before its playbook
+            # starts), and the first run sleeps 3 s after Ansible's start: 0.5 s apart is plenty.
+            running = pool.submit(sleep, "site-a", "running")
+            time.sleep(0.5)
+            waiting = pool.submit(sleep, "site-a", "waiting")
+            other = pool.submit(sleep, "site-b", "other")
+            time.sleep(0.5)
+            refused_site = sleep("site-a", "refused")
+            refused_total = sleep("site-c", "refused-too")
+            results = [future.result() for future in (running, waiting, other)]
+        assert [response.status_code for response in results] == [200, 200, 200]
+        for response, text in ((refused_site, "waiting for site site-a"), (refused_total, "waiting for a free run slot")):
+            assert response.status_code == 503
+            assert response.headers["Retry-After"] == "5"
+            assert response.json()["error"] == "queue_full"
+            assert text in response.json()["message"]
+        assert "ERROR" not in started.log()
+    finally:
+        started.stop()

@@ -111,7 +111,7 @@ def test_create_site_with_idn_domain_stores_punycode(api, kube):
         ({"diskGi": 100000}, "diskGi"),
         ({"tlsIssuer": "nobody-knows-me"}, "tlsIssuer"),
         ({"tlsEnabled": "yes"}, "tlsEnabled"),
-        ({"ramGB": 2}, "ramGB"),
+        ({"ramGB": 2}, "(unknown field 1)"),
     ],
 )
 def test_create_site_refuses_bad_input_before_any_playbook(api, kube, overrides, field):
@@ -377,3 +377,22 @@ def test_deploys_to_one_site_are_serialized_and_to_two_sites_parallel(api):
     assert a_runs[1][1] >= 0.8 * a_runs[0][2], runs
     # ... while site b's run started at once, beside site a's first run.
     assert b_run[1] < 0.5, runs
+
+
+def test_a_run_gets_only_the_service_secrets_its_operation_needs(api, postgres, mailcow):
+    """The stack has all three service secrets; a site run gets none of them, a mail run only
+    Mailcow's key (read from the environment of every process of the runs)."""
+    from tests.fixtures.watch import SecretWatcher
+
+    pg_password, mailcow_key, seed = postgres.admin_password, mailcow.key, "stack-restic-seed-0123456789abcdef"
+    with SecretWatcher(runs_of=api.state_dir) as site_runs:
+        created(api)
+        deployed(api)
+    with SecretWatcher(runs_of=api.state_dir) as mail_run:
+        status = api.request("GET", f"/sites/{SLUG}/mail/status")
+    assert status.status_code == 200, status.text
+    assert site_runs.run_environs and mail_run.run_environs  # the watchers did see the runs
+    for secret in (pg_password, mailcow_key, seed):
+        assert site_runs.run_processes_holding(secret) == []
+    assert mail_run.run_processes_holding(pg_password) == mail_run.run_processes_holding(seed) == []
+    assert any("ansible-playbook" in cmd for cmd in mail_run.run_processes_holding(mailcow_key))

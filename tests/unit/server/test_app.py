@@ -58,7 +58,7 @@ def test_unknown_routes_and_methods_answer_in_the_error_shape(settings):
     assert (response.status, response.json["error"], response.json["ok"]) == (404, "not_found", False)
     _, response = app.test_client.post("/health")
     assert (response.status, response.json["error"]) == (405, "method_not_allowed")
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, HEAD"
 
 
 def test_an_oversized_body_answers_413(settings):

@@ -150,3 +150,45 @@ def test_a_failing_run_releases_its_lane():
 def test_at_least_one_parallel_run_is_required():
     with pytest.raises(ValueError):
         Lanes(0)
+
+
+def test_waiting_requests_are_bounded_per_site_and_in_all():
+    from contract.errors import QueueFull
+
+    async def attempt(lanes, slug):
+        """Refused at once, or queued (given up after 50 ms, which leaves the line)."""
+        async def enter():
+            async with lanes.hold(slug):
+                pass
+
+        try:
+            await asyncio.wait_for(enter(), 0.05)
+        except QueueFull as error:
+            return ("refused", error.headers["Retry-After"], error.message)
+        except asyncio.TimeoutError:
+            return ("queued",)
+        return ("entered",)
+
+    async def scenario():
+        lanes = Lanes(1, max_waiting=2, max_waiting_per_site=1)
+        release = asyncio.Event()
+        recorder = Recorder(lanes)
+        holder = asyncio.ensure_future(recorder.job("site-a", "holder", release))
+        await _settle()
+        waiter = asyncio.ensure_future(recorder.job("site-a", "waiter"))
+        await _settle()
+        outcomes = [await attempt(lanes, "site-a"), await attempt(lanes, "site-b")]
+        other = asyncio.ensure_future(recorder.job("site-b", "other"))
+        await _settle()
+        outcomes.append(await attempt(lanes, "site-c"))
+        release.set()
+        await asyncio.gather(holder, waiter, other)
+        return outcomes, recorder, lanes
+
+    outcomes, recorder, lanes = asyncio.run(scenario())
+    # site-a has its one waiter; site-b still fits (1 waiting of 2) until "other" waits too.
+    assert [outcome[:2] for outcome in outcomes] == [("refused", "5"), ("queued",), ("refused", "5")]
+    assert "waiting for site site-a" in outcomes[0][2]
+    assert "waiting for a free run slot" in outcomes[2][2]
+    assert sorted(name for event, name in recorder.log if event == "start") == ["holder", "other", "waiter"]
+    assert (lanes.running, lanes.waiting, lanes.lane_count()) == (0, 0, 0)

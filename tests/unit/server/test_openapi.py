@@ -87,7 +87,10 @@ def test_unknown_fields_answer_400_with_details(app):
     response = _post(app, "/things/site-a", b'{"ramGi": 3, "name": "x", "ramGB": 4}')
     assert response.status == 400
     assert response.json["error"] == "invalid_input"
-    assert response.json["details"] == [{"field": "ramGB", "message": "Extra inputs are not permitted"}]
+    assert response.json["details"] == [
+        {"field": "(unknown field 1)", "message": "is not a field of this request; the fields are: name, ramGi"}
+    ]
+    assert "ramGB" not in response.body.decode()
 
 
 def test_non_json_body_answers_400_invalid_json(app):
@@ -157,7 +160,14 @@ def test_error_responses_list_their_codes(document):
 
 def test_path_parameters_summaries_and_ids(document):
     create = document["paths"]["/things/{slug}"]["post"]
-    assert create["parameters"] == [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "pattern": SLUG_PATTERN}}]
+    assert create["parameters"] == [
+        {
+            "name": "slug",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": SLUG_PATTERN, "minLength": 1, "maxLength": 56},
+        }
+    ]
     assert create["operationId"] == "thing_create"
     assert create["summary"] == "POST /things/:slug: create a thing."
     assert document["paths"]["/things"]["get"]["summary"] == "List the things"
@@ -182,3 +192,34 @@ def test_operation_metadata_is_kept_on_the_handler():
     declared = declared_operation(handler)
     assert declared.body is Confirm and declared.errors == (SiteNotFound,)
     assert handler.__doc__ == "Doc." and handler.__name__ == "handler"
+
+
+def test_the_api_document_states_the_rules_the_models_enforce(tmp_path):
+    """Patterns, formats, enums, lengths and the configured maxima are in /openapi.json."""
+    from server.routes import BLUEPRINTS  # noqa: F401  (the API's own routes are in every app)
+
+    settings = Settings(
+        api_keys=[KEY], state_dir=tmp_path, max_cpu=3, max_ram_gi=7, max_disk_gi=99,
+        tls_issuers=["issuer-a", "issuer-b"], namespace_prefix="t-",
+    )
+    document = build_document(create_app(settings, name="openapi-rules"))
+    schemas = document["components"]["schemas"]
+    site = schemas["SiteCreate"]["properties"]
+    assert (site["cpu"]["maximum"], site["ramGi"]["maximum"], site["diskGi"]["maximum"]) == (3, 7, 99)
+    assert site["cpu"]["multipleOf"] == 0.001 and site["ramGi"]["multipleOf"] == 1 / 1024
+    assert site["domain"]["format"] == "idn-hostname" and site["domain"]["maxLength"] == 61
+    assert site["tlsIssuer"]["enum"] == ["issuer-a", "issuer-b", None]
+    assert schemas["TlsUpdate"]["properties"]["issuer"]["enum"] == ["issuer-a", "issuer-b", None]
+    assert "pattern" in schemas["Deploy"]["properties"]["image"]
+    db_name = schemas["DbEnable"]["properties"]["dbName"]
+    assert db_name["pattern"] and db_name["maxLength"] == 63 and "postgres" in db_name["not"]["anyOf"][0]["enum"]
+    mailbox = schemas["MailboxCreate"]["properties"]
+    assert mailbox["localPart"]["maxLength"] == 64 and mailbox["password"]["minLength"] == 8
+    assert mailbox["password"]["writeOnly"] is True
+    assert schemas["AliasCreate"]["properties"]["destination"]["maxLength"] == 254
+    assert schemas["BackupRestore"]["properties"]["snapshotId"]["pattern"]
+    assert schemas["BackupEnable"]["properties"]["schedule"]["maxLength"] == 200
+    assert "x-setting" not in str(document)
+    delete = document["paths"]["/sites/{slug}/mail/mailboxes/{address}"]["delete"]["parameters"]
+    assert delete[0]["schema"]["maxLength"] == 61
+    assert delete[1]["schema"]["maxLength"] == 254 and delete[1]["schema"]["pattern"]
