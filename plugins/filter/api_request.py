@@ -1,5 +1,8 @@
 """Filters of the playbooks' first and last steps, backed by the operation table (contract/).
 
+- `api_request_fields`: the names of an operation's input (path parameters and body fields), and
+  `api_request_from_variables`: the input made of top-level variables of those names (the answers
+  of an AWX survey), for a run without `api_input` (roles/api_request).
 - `api_request_check`: a playbook's input checked with the operation's models, the same ones the
   REST service checks before it starts a playbook, so an operator's or AWX's run refuses exactly
   what the service refuses, with the same 400 body (roles/api_request).
@@ -28,6 +31,23 @@ def _plain(value: Any) -> Any:
         if isinstance(value, kind):
             return kind(value)
     return value
+
+
+def api_request_fields(operation: str) -> list[str]:
+    """The top-level variables an operation's input may come from (contract Operation.input_fields)."""
+    from contract.operations import operation as find
+
+    try:
+        return find(operation).input_fields
+    except KeyError as error:
+        raise AnsibleFilterError(str(error)) from None
+
+
+def api_request_from_variables(values: Any, operation: str) -> dict:
+    """{name: value of the top-level variable, "" when undefined} -> the operation's input."""
+    from contract.operations import input_from_variables
+
+    return input_from_variables(operation, _plain(values if isinstance(values, dict) else {}))
 
 
 def api_request_check(data: Any, operation: str, context: dict | None = None) -> dict:
@@ -77,6 +97,8 @@ def api_response(body: Any, operation: str) -> Any:
 class FilterModule:
     def filters(self):
         return {
+            "api_request_fields": api_request_fields,
+            "api_request_from_variables": api_request_from_variables,
             "api_request_check": api_request_check,
             "api_error": api_error,
             "api_response": api_response,
