@@ -11,14 +11,22 @@
   the wire names, so every way of use publishes the contract's body (roles/api_result).
 
 They run inside the ansible-playbook process (no module to start) and import only `contract`,
-never the web service.
+never the web service. Where `contract` is not installed (AWX runs the project's checkout in an
+execution environment that has only its Python packages: execution-environment.yml), it is
+imported from the checkout these playbooks belong to, so both always match.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+
+if importlib.util.find_spec("contract") is None:
+    sys.path.append(str(Path(__file__).resolve().parents[2]))
 
 
 def _plain(value: Any) -> Any:
