@@ -45,17 +45,12 @@ def controller(kube, kube_env, mailcow, postgres, tmp_path) -> Controller:
     env["ANSIBLE_HOME"] = str(tmp_path / "ansible-home")
     credentials = {
         "tenant-provisioner kubeconfig": {"kubeconfig": Path(kube.kubeconfig).read_text()},
-        "tenant-provisioner PostgreSQL admin": {"password": postgres.admin_password},
+        "tenant-provisioner PostgreSQL admin": {"host": postgres.host, "port": str(postgres.port),
+                                                "user": postgres.admin_user, "password": postgres.admin_password},
         "tenant-provisioner Mailcow API": {"api_key": mailcow.key, "url": mailcow.url},
         "tenant-provisioner restic": {"password_seed": SEED, "repository_base": str(tmp_path / "restic")},
     }
-    # What an admin sets on the AWX inventory for this site's PostgreSQL server.
-    inventory_vars = {
-        "tenant_db_admin_host": postgres.host,
-        "tenant_db_admin_port": postgres.port,
-        "tenant_db_admin_user": postgres.admin_user,
-    }
-    return Controller(tmp_path / "jobs", credentials, inventory_vars, env, RUNNER)
+    return Controller(tmp_path / "jobs", credentials, env, RUNNER)
 
 
 def _ok(job: Job, operation: str, expected: dict) -> dict:
