@@ -61,7 +61,7 @@ TEXT_LENGTHS = {
     "destination": (3, mail.MAX_ADDRESS),
     "password": (mail.MIN_PASSWORD_CHARACTERS, mail.MAX_PASSWORD_BYTES),
     "dbName": (1, db.MAX_IDENTIFIER_BYTES),
-    "schedule": (1, backups._MAX_SCHEDULE_LENGTH),
+    "schedule": (1, backups.MAX_SCHEDULE_LENGTH),
     "snapshotId": (16, 16),
 }
 

@@ -15,7 +15,6 @@ import base64
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -59,19 +58,6 @@ def _ok(job: Job, operation: str, expected: dict) -> dict:
     assert body == conform_response(operation, body)  # the contract's response model
     assert body == expected
     return body
-
-
-def _wait_for_jobs(kube) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        jobs = requests.get(f"{kube.url}/apis/batch/v1/namespaces/{NS}/jobs", timeout=10).json()["items"]
-        done = [c["type"] for j in jobs for c in (j.get("status") or {}).get("conditions") or ()
-                if c["type"] in ("Complete", "Failed") and c["status"] == "True"]
-        if jobs and len(done) == len(jobs):
-            assert set(done) == {"Complete"}, jobs
-            return
-        assert time.monotonic() < deadline, jobs
-        time.sleep(0.5)
 
 
 def test_a_site_life_cycle_through_the_job_templates(controller, kube, mailcow, postgres, tmp_path):
@@ -124,7 +110,7 @@ def test_a_site_life_cycle_through_the_job_templates(controller, kube, mailcow, 
         {"ok": True, "slug": SLUG, "backupEnabled": True, "retentionDays": 7, "schedule": "0 3 * * *"})
     assert (tmp_path / "restic" / SLUG / "config").is_file()  # the credential's repository base
     _ok(launch("backup_run", {"slug": SLUG}), "backup_run", {"ok": True, "slug": SLUG, "started": True})
-    _wait_for_jobs(kube)
+    kube.wait_for_jobs(NS)
     listed = launch("backup_snapshots", {"slug": SLUG})
     (item,) = listed.result["body"]["items"]
     assert item["hasFiles"] and item["sizeBytes"] > 0

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -17,7 +18,6 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.vars.reserved import is_reserved_name
 from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from types import SimpleNamespace
 
 from contract.operations import OPERATIONS, check_input, input_from_variables
 from scripts import awx_generate
