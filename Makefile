@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ansible-lint --profile production --offline playbooks roles
+	$(BIN)/ansible-lint --profile production --offline playbooks roles awx/configure.yml execution-environment.yml requirements.yml
 
 unit: setup
 	$(BIN)/pytest tests/unit

@@ -112,6 +112,18 @@ class Operation:
         """The model the playbook's input (without the slug) is checked with."""
         return self.body or self.path_model
 
+    @property
+    def input_fields(self) -> list[str]:
+        """The names of the playbook's input: the path parameters, then the input model's wire names.
+
+        An AWX survey asks for exactly these, as top-level variables (see `input_from_variables`).
+        """
+        names = list(self.path_parameters)
+        model = self.input_model
+        if model is not None:
+            names += [wire for wire in (field.alias or key for key, field in model.model_fields.items()) if wire not in names]
+        return names
+
     def response_adapter(self) -> TypeAdapter:
         return _adapter(self.response)
 
@@ -339,6 +351,29 @@ def check_input(name: str, data: Mapping[str, Any] | None, context: Any = None) 
         details.extend(unknown_field(number, None) for number in range(1, len(data) + 1))
     if details:
         raise invalid_input_of(details)
+    return out
+
+
+def input_from_variables(name: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+    """A playbook's input from top-level variables named like the operation's fields (AWX surveys).
+
+    `variables` maps each of the operation's `input_fields` to its value, "" or None when the
+    variable is undefined or left empty (an optional survey question nobody answered): those are
+    left out. A survey has no boolean question type, so a boolean field's answer "true" or "false"
+    (a multiple choice) becomes the boolean; every other value goes to the models as it is.
+    """
+    op = operation(name)
+    booleans = set()
+    if op.input_model is not None:
+        booleans = {field.alias for field in op.input_model.model_fields.values() if field.annotation in (bool, bool | None)}
+    out: dict[str, Any] = {}
+    for key in op.input_fields:
+        value = variables.get(key)
+        if value is None or value == "":
+            continue
+        if key in booleans and isinstance(value, str) and value.lower() in ("true", "false"):
+            value = value.lower() == "true"
+        out[key] = value
     return out
 
 

@@ -46,7 +46,7 @@ _FIELDS = (
     ("day of week", 0, 6, _DAYS, True),
 )
 _NUMBER = re.compile(r"^[0-9]{1,4}$")
-_MAX_SCHEDULE_LENGTH = 200
+MAX_SCHEDULE_LENGTH = 200
 
 
 def _value(text: str, field: str, names: dict[str, int]) -> int:
@@ -81,8 +81,8 @@ def _check_part(part: str, field: str, low: int, high: int, names: dict[str, int
 
 def check_schedule(value: str) -> str:
     """Return the schedule with single spaces between fields, or raise ValueError."""
-    if len(value) > _MAX_SCHEDULE_LENGTH:
-        raise ValueError(f"must be at most {_MAX_SCHEDULE_LENGTH} characters")
+    if len(value) > MAX_SCHEDULE_LENGTH:
+        raise ValueError(f"must be at most {MAX_SCHEDULE_LENGTH} characters")
     fields = value.split()
     if not fields:
         raise ValueError("must not be empty")

@@ -1,5 +1,8 @@
 """Filters of the playbooks' first and last steps, backed by the operation table (contract/).
 
+- `api_request_fields`: the names of an operation's input (path parameters and body fields), and
+  `api_request_from_variables`: the input made of top-level variables of those names (the answers
+  of an AWX survey), for a run without `api_input` (roles/api_request).
 - `api_request_check`: a playbook's input checked with the operation's models, the same ones the
   REST service checks before it starts a playbook, so an operator's or AWX's run refuses exactly
   what the service refuses, with the same 400 body (roles/api_request).
@@ -8,14 +11,22 @@
   the wire names, so every way of use publishes the contract's body (roles/api_result).
 
 They run inside the ansible-playbook process (no module to start) and import only `contract`,
-never the web service.
+never the web service. Where `contract` is not installed (AWX runs the project's checkout in an
+execution environment that has only its Python packages: execution-environment.yml), it is
+imported from the checkout these playbooks belong to, so both always match.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+
+if importlib.util.find_spec("contract") is None:
+    sys.path.append(str(Path(__file__).resolve().parents[2]))
 
 
 def _plain(value: Any) -> Any:
@@ -28,6 +39,23 @@ def _plain(value: Any) -> Any:
         if isinstance(value, kind):
             return kind(value)
     return value
+
+
+def api_request_fields(operation: str) -> list[str]:
+    """The top-level variables an operation's input may come from (contract Operation.input_fields)."""
+    from contract.operations import operation as find
+
+    try:
+        return find(operation).input_fields
+    except KeyError as error:
+        raise AnsibleFilterError(str(error)) from None
+
+
+def api_request_from_variables(values: Any, operation: str) -> dict:
+    """{name: value of the top-level variable, "" when undefined} -> the operation's input."""
+    from contract.operations import input_from_variables
+
+    return input_from_variables(operation, _plain(values if isinstance(values, dict) else {}))
 
 
 def api_request_check(data: Any, operation: str, context: dict | None = None) -> dict:
@@ -77,6 +105,8 @@ def api_response(body: Any, operation: str) -> Any:
 class FilterModule:
     def filters(self):
         return {
+            "api_request_fields": api_request_fields,
+            "api_request_from_variables": api_request_from_variables,
             "api_request_check": api_request_check,
             "api_error": api_error,
             "api_response": api_response,

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -79,19 +78,6 @@ def _converges(playbook, kube, name: str, api_input: dict, *, check_first: bool 
     return first["body"]
 
 
-def _wait_for_jobs(kube) -> list[dict]:
-    deadline = time.monotonic() + 120
-    while True:
-        jobs = requests.get(f"{kube.url}/apis/batch/v1/namespaces/{NS}/jobs", timeout=10).json()["items"]
-        done = [c["type"] for j in jobs for c in (j.get("status") or {}).get("conditions") or ()
-                if c["type"] in ("Complete", "Failed") and c["status"] == "True"]
-        if jobs and len(done) == len(jobs):
-            assert set(done) == {"Complete"}, jobs
-            return jobs
-        assert time.monotonic() < deadline
-        time.sleep(0.5)
-
-
 def test_backup_playbooks_converge_once_and_check_mode_writes_nothing(playbook, kube, kube_env):
     rc, _, created = playbook("site_create", {"domain": "ops-backup.example.com", "cpu": 1, "ramGi": 1, "diskGi": 1})
     assert rc == 0, created
@@ -110,7 +96,7 @@ def test_backup_playbooks_converge_once_and_check_mode_writes_nothing(playbook, 
     assert _state(kube, playbook.repository) == before
     rc, changed, started = playbook("backup_run", {"slug": SLUG})
     assert rc == 0 and changed > 0 and started["body"] == {"ok": True, "slug": SLUG, "started": True}
-    jobs = _wait_for_jobs(kube)
+    jobs = kube.wait_for_jobs(NS)
     assert len(jobs) == 1
 
     # snapshots and restore: the same answer with --check, nothing written.
