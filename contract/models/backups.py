@@ -123,7 +123,7 @@ Schedule = Annotated[
         description="CronJob schedule (5 fields, UTC) or a macro such as @daily",
         json_schema_extra={
             "minLength": 1,
-            "maxLength": _MAX_SCHEDULE_LENGTH,
+            "maxLength": MAX_SCHEDULE_LENGTH,
             "pattern": r"^\s*(@(" + "|".join(sorted(m[1:] for m in MACROS)) + r")|[0-9A-Za-z*?,/-]+(\s+[0-9A-Za-z*?,/-]+){4})\s*$",
         },
     ),
