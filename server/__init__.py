@@ -1,7 +1,7 @@
 """tenant-provisioner: a REST service whose every endpoint runs an Ansible playbook.
 
 `create_app()` (server/app.py) builds the Sanic app; `python -m server` runs it.
-The package imports nothing eagerly: Ansible modules import `server.models` inside playbook runs
+The package imports nothing eagerly: Ansible modules import `contract.models` inside playbook runs
 and must not pay for Sanic and ansible-runner.
 """
 

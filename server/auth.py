@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sanic import Request
 
-from server.errors import Unauthorized
+from contract.errors import Unauthorized
 
 HEADER = "X-API-Key"
 _PUBLIC_ATTRIBUTE = "__api_public__"

@@ -17,6 +17,8 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from contract.context import DEFAULTS, NAMESPACE_MAX_LENGTH, ValidationContext
+
 logger = logging.getLogger("server.config")
 
 ENV_PREFIX = "PROVISIONER_"
@@ -59,9 +61,6 @@ _SECRET_ENV: dict[str, str] = {
     "restic_password_seed": "TENANT_BACKUP_RESTIC_PASSWORD_SEED",
 }
 
-#: Kubernetes namespace names are RFC 1123 labels: at most 63 characters.
-_NAMESPACE_MAX_LENGTH = 63
-
 CommaList = Annotated[list[str], NoDecode]
 
 
@@ -88,16 +87,19 @@ class Settings(BaseSettings):
 
     # --- Kubernetes ------------------------------------------------------------------------
     kubeconfig: Path | None = None
-    namespace_prefix: str = Field("tenant-", pattern=r"^[a-z0-9]([-a-z0-9]*[-a-z0-9])?$", max_length=40)
+    # The settings request checks depend on take their defaults from the contract.
+    namespace_prefix: str = Field(
+        DEFAULTS.namespace_prefix, pattern=r"^[a-z0-9]([-a-z0-9]*[-a-z0-9])?$", max_length=40
+    )
     ingress_class: str = "nginx"
     ingress_controller_namespace: str = "ingress-nginx"
     storage_class: str = ""
-    tls_issuers: CommaList = Field(default_factory=lambda: ["letsencrypt-prod", "letsencrypt-staging"])
+    tls_issuers: CommaList = Field(default_factory=lambda: list(DEFAULTS.tls_issuers))
     tls_issuer_kind: str = "ClusterIssuer"
     default_tls_issuer: str = ""
-    max_cpu: float = Field(8, gt=0)
-    max_ram_gi: int = Field(32, ge=1)
-    max_disk_gi: int = Field(500, ge=1)
+    max_cpu: float = Field(DEFAULTS.max_cpu, gt=0)
+    max_ram_gi: int = Field(DEFAULTS.max_ram_gi, ge=1)
+    max_disk_gi: int = Field(DEFAULTS.max_disk_gi, ge=1)
     app_data_mount_path: str = Field("/data", pattern=r"^/")
 
     # --- Mailcow ---------------------------------------------------------------------------
@@ -148,7 +150,7 @@ class Settings(BaseSettings):
             return data
         data = dict(data)
         if not data.get("default_tls_issuer"):
-            issuers = _split_commas(data.get("tls_issuers") or ["letsencrypt-prod"])
+            issuers = _split_commas(data.get("tls_issuers") or DEFAULTS.tls_issuers)
             data["default_tls_issuer"] = issuers[0] if issuers else ""
         return data
 
@@ -176,7 +178,7 @@ class Settings(BaseSettings):
     @property
     def max_slug_length(self) -> int:
         """The longest slug whose namespace name (prefix + slug) is a valid name."""
-        return _NAMESPACE_MAX_LENGTH - len(self.namespace_prefix)
+        return NAMESPACE_MAX_LENGTH - len(self.namespace_prefix)
 
     def api_key_values(self) -> list[str]:
         """All accepted API keys: `api_keys` plus the lines of `api_key_file`."""
@@ -195,14 +197,8 @@ class Settings(BaseSettings):
         }
 
     def validation_context(self) -> dict[str, Any]:
-        """What request models check against (pydantic validation context, see server/models)."""
-        return {
-            "max_cpu": self.max_cpu,
-            "max_ram_gi": self.max_ram_gi,
-            "max_disk_gi": self.max_disk_gi,
-            "tls_issuers": list(self.tls_issuers),
-            "namespace_prefix": self.namespace_prefix,
-        }
+        """What request models check against (pydantic validation context, contract/context.py)."""
+        return self.model_dump(include=set(ValidationContext.model_fields))
 
     def secret_env(self) -> dict[str, str]:
         """Configured secrets as environment variables of a run (empty ones are left out)."""

@@ -37,8 +37,8 @@ from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse, json as json_response
 
 from server.auth import HEADER, is_public
-from server.errors import ERROR_CODES, ApiError, InternalError, InvalidInput, InvalidJson, Unauthorized
-from server.models.common import SLUG_PATTERN, ErrorBody, parse_body, validate_slug
+from contract.errors import ERROR_CODES, ApiError, InternalError, InvalidInput, InvalidJson, Unauthorized
+from contract.models.common import SLUG_PATTERN, ErrorBody, parse_body, validate_slug
 
 _OPERATION_ATTRIBUTE = "__api_operation__"
 _REF = "#/components/schemas/{model}"

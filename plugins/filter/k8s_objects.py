@@ -3,15 +3,6 @@
 from __future__ import annotations
 
 
-def tenant_object_ref(obj: dict) -> dict:
-    """A live object -> the minimal definition naming it (apiVersion, kind, name, namespace)."""
-    meta = obj.get("metadata") or {}
-    ref = {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "metadata": {"name": meta["name"]}}
-    if meta.get("namespace"):
-        ref["metadata"]["namespace"] = meta["namespace"]
-    return ref
-
-
 def tenant_object_stub(spec: dict, namespace: str | None = None) -> dict:
     """{api_version, kind, name} -> the minimal definition naming it in `namespace`."""
     ref = {"apiVersion": spec["api_version"], "kind": spec["kind"], "metadata": {"name": spec["name"]}}
@@ -32,7 +23,6 @@ def tenant_tls_refs(secret_name: str, namespace: str) -> list[dict]:
 class FilterModule:
     def filters(self):
         return {
-            "tenant_object_ref": tenant_object_ref,
             "tenant_object_stub": tenant_object_stub,
             "tenant_tls_refs": tenant_tls_refs,
         }

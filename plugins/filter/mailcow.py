@@ -11,8 +11,9 @@ Mailcow's admin API (shared/reference/MAILCOW_API_NOTES.md) reports most failure
   **empty body with 200** on a GET sent without a key.
 
 `mailcow_error(result, expect, missing)` turns the registered result of an `ansible.builtin.uri`
-call into `None` (fine) or the error the operation answers with, `{status, code, message}`, ready
-for `api_result_error`. Codes are those of server/errors.py (PLAYBOOK_ERROR_CODES).
+call into `None` (fine) or the error the operation answers with, `{code, message}`, ready
+for `api_result_error`. Codes are those of contract/errors.py (PLAYBOOK_ERROR_CODES); the
+status is the code's.
 
     - name: Ensure the mailbox exists in Mailcow
       ansible.builtin.uri: {url: ".../add/mailbox", method: POST, body: {...}, ...}
@@ -36,43 +37,41 @@ from typing import Any
 from urllib.parse import urlsplit
 
 #: Mailcow's danger keys this project expects, with the answer they become:
-#: (HTTP status, error code, message; `{0}`, `{1}` are the entry's arguments).
-REFUSALS: dict[str, tuple[int, str, str]] = {
+#: (error code, message; `{0}`, `{1}` are the entry's arguments; the code gives the status).
+REFUSALS: dict[str, tuple[str, str]] = {
     # 400: what Mailcow finds invalid (the request models refuse most of it before any call).
-    "domain_invalid": (400, "invalid_input", "Mailcow refused the domain as invalid"),
-    "mailbox_invalid": (400, "invalid_input", "Mailcow refused the mailbox address as invalid"),
-    "username_invalid": (400, "invalid_input", "Mailcow refused the mailbox address {0} as invalid"),
-    "alias_invalid": (400, "invalid_input", "Mailcow refused the alias address {0} as invalid"),
-    "alias_empty": (400, "invalid_input", "Mailcow refused the alias: no address"),
-    "goto_empty": (400, "invalid_input", "Mailcow refused the alias: no destination"),
-    "goto_invalid": (400, "invalid_input", "Mailcow refused the alias destination {0} as invalid"),
-    "alias_goto_identical": (400, "invalid_input", "Mailcow refused the alias: its destination is its own address"),
+    "domain_invalid": ("invalid_input", "Mailcow refused the domain as invalid"),
+    "mailbox_invalid": ("invalid_input", "Mailcow refused the mailbox address as invalid"),
+    "username_invalid": ("invalid_input", "Mailcow refused the mailbox address {0} as invalid"),
+    "alias_invalid": ("invalid_input", "Mailcow refused the alias address {0} as invalid"),
+    "alias_empty": ("invalid_input", "Mailcow refused the alias: no address"),
+    "goto_empty": ("invalid_input", "Mailcow refused the alias: no destination"),
+    "goto_invalid": ("invalid_input", "Mailcow refused the alias destination {0} as invalid"),
+    "alias_goto_identical": ("invalid_input", "Mailcow refused the alias: its destination is its own address"),
     "password_complexity": (
-        400,
         "invalid_input",
         "Mailcow refused the password: it does not meet Mailcow's password policy (GET /api/v1/get/passwordpolicy)",
     ),
-    "password_mismatch": (400, "invalid_input", "Mailcow refused the password: the two copies differ"),
-    "domain_cannot_match_hostname": (400, "invalid_input", "Mailcow refused the domain: it is Mailcow's own hostname"),
+    "password_mismatch": ("invalid_input", "Mailcow refused the password: the two copies differ"),
+    "domain_cannot_match_hostname": ("invalid_input", "Mailcow refused the domain: it is Mailcow's own hostname"),
     "mailbox_quota_exceeded": (
-        400,
         "invalid_input",
         "Mailcow refused the quota: the mail domain allows at most {0} MiB per mailbox",
     ),
     # 409: conflicts with what exists in Mailcow.
-    "domain_exists": (409, "already_exists", "mail domain {0} already exists in Mailcow"),
-    "object_exists": (409, "already_exists", "mailbox {0} already exists"),
-    "is_alias": (409, "already_exists", "{0} is already an alias"),
-    "is_alias_or_mailbox": (409, "already_exists", "{0} is already an alias or a mailbox"),
-    "is_spam_alias": (409, "already_exists", "{0} is already a spam alias"),
-    "domain_not_empty": (409, "conflict", "mail domain {0} still has mailboxes"),
-    "max_mailbox_exceeded": (409, "conflict", "the mail domain has {0} of its {1} mailboxes already"),
-    "max_alias_exceeded": (409, "conflict", "the mail domain has no aliases left"),
-    "mailbox_quota_left_exceeded": (409, "conflict", "the mail domain has only {0} MiB of quota left"),
-    "max_quota_in_use": (409, "conflict", "a mailbox of the domain uses {0} MiB"),
-    "domain_quota_m_in_use": (409, "conflict", "the mailboxes of the domain use {0} MiB"),
-    "mailboxes_in_use": (409, "conflict", "the mail domain has {0} mailboxes"),
-    "aliases_in_use": (409, "conflict", "the mail domain has {0} aliases"),
+    "domain_exists": ("already_exists", "mail domain {0} already exists in Mailcow"),
+    "object_exists": ("already_exists", "mailbox {0} already exists"),
+    "is_alias": ("already_exists", "{0} is already an alias"),
+    "is_alias_or_mailbox": ("already_exists", "{0} is already an alias or a mailbox"),
+    "is_spam_alias": ("already_exists", "{0} is already a spam alias"),
+    "domain_not_empty": ("conflict", "mail domain {0} still has mailboxes"),
+    "max_mailbox_exceeded": ("conflict", "the mail domain has {0} of its {1} mailboxes already"),
+    "max_alias_exceeded": ("conflict", "the mail domain has no aliases left"),
+    "mailbox_quota_left_exceeded": ("conflict", "the mail domain has only {0} MiB of quota left"),
+    "max_quota_in_use": ("conflict", "a mailbox of the domain uses {0} MiB"),
+    "domain_quota_m_in_use": ("conflict", "the mailboxes of the domain use {0} MiB"),
+    "mailboxes_in_use": ("conflict", "the mail domain has {0} mailboxes"),
+    "aliases_in_use": ("conflict", "the mail domain has {0} aliases"),
 }
 
 #: Danger keys that mean "what this call names does not exist": Mailcow says `access_denied` for an
@@ -84,12 +83,12 @@ _EMPTY = object()
 _NOT_JSON = object()
 
 
-def _error(status: int, code: str, message: str) -> dict[str, Any]:
-    return {"status": status, "code": code, "message": message}
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"code": code, "message": message}
 
 
 def _internal(message: str) -> dict[str, Any]:
-    return _error(500, "internal_error", message)
+    return _error("internal_error", message)
 
 
 def _base(result: Mapping[str, Any]) -> str:
@@ -141,8 +140,8 @@ def _refusal(entry: Mapping[str, Any], missing: Mapping[str, Any] | None) -> dic
     if key in MISSING_KEYS and missing:
         return dict(missing)
     if key in REFUSALS:
-        status, code, template = REFUSALS[key]
-        return _error(status, code, _format(template, args))
+        code, template = REFUSALS[key]
+        return _error(code, _format(template, args))
     shown = " ".join(str(part) for part in [key, *args]) or json.dumps(entry.get("msg"))
     return _internal(f"Mailcow refused the request: {shown}")
 
@@ -184,14 +183,14 @@ def mailcow_error(
     expect: str | Sequence[str] | None = None,
     missing: Mapping[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """None when the call went as it should, else the operation's error `{status, code, message}`.
+    """None when the call went as it should, else the operation's error `{code, message}`.
 
     `result`: the registered result of an `ansible.builtin.uri` call made with
     `return_content: true` and `failed_when: false`. A call that did not run (`when` false, or
     a write skipped in check mode) is fine.
     `expect`: the success key (or keys) a write must answer with; None for a read.
     `missing`: the error to answer when Mailcow says the named object does not exist
-    (`access_denied`, `domain_not_found`), for example `{status: 404, code: mailbox_not_found, ...}`.
+    (`access_denied`, `domain_not_found`), for example `{code: mailbox_not_found, message: ...}`.
     """
     if not isinstance(result, Mapping):
         return _internal("no answer from Mailcow was recorded")

@@ -188,16 +188,22 @@ class Invalid(StatusError):
     @classmethod
     def of(cls, kind: str, group: str, name: str, causes: list[Cause]) -> "Invalid":
         qual = f"{kind}.{group}" if group else kind
-        parts = [_cause_text(c) for c in causes]
-        if len(parts) == 1:
-            message = f'{qual} "{name}" is invalid: {parts[0]}'
-        else:
-            message = f'{qual} "{name}" is invalid: [{", ".join(parts)}]'
+        message = f'{qual} "{name}" is invalid: {aggregate_message(causes)}'
         return cls(message, _details(name, group, kind, causes=[c.to_dict() for c in causes]))
 
 
-def _cause_text(cause: Cause) -> str:
-    return f"{cause.field}: {cause.message}" if cause.field else cause.message
+def aggregate_message(causes: list[Cause]) -> str:
+    """The text after `<Kind> "<name>" is invalid: ` as the real server builds it.
+
+    `field.ErrorList.ToAggregate()` drops repeated messages (causes keep them): one error is
+    printed bare, several as `[a, b]`.
+    """
+    seen: list[str] = []
+    for c in causes:
+        text = f"{c.field}: {c.message}" if c.field else c.message
+        if text not in seen:
+            seen.append(text)
+    return seen[0] if len(seen) == 1 else "[" + ", ".join(seen) + "]"
 
 
 class InternalError(StatusError):

@@ -1,11 +1,11 @@
-"""One blueprint per area. `create_app` registers every blueprint in `BLUEPRINTS`.
+"""The service's routes: /health, and one route per operation of the table (contract/operations.py).
 
-To add an area: write `server/routes/<area>.py` with `bp = Blueprint("<area>")`, decorate each
-handler with `@operation(...)` (server/openapi.py), and append `<area>.bp` here.
+`create_app` registers every blueprint in `BLUEPRINTS`. To add an endpoint, add its entry to the
+operation table (docs/adding-an-endpoint.md); no route is written by hand.
 """
 
-from server.routes import backups, db, health, mail, sites
+from server.routes import health, operations
 
-BLUEPRINTS = [health.bp, sites.bp, db.bp, mail.bp, backups.bp]
+BLUEPRINTS = [health.bp, *operations.blueprints()]
 
 __all__ = ["BLUEPRINTS"]

@@ -7,7 +7,7 @@ from typing import Literal
 from sanic import Blueprint, Request
 
 from server.auth import public
-from server.models.common import ApiModel
+from contract.models.common import ApiModel
 from server.openapi import operation
 
 bp = Blueprint("health")

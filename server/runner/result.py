@@ -10,13 +10,11 @@ timeout or cancellation; then any task failure (500 naming the task); then the p
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from server.errors import (
+from contract.errors import (
     ApiError,
     InternalError,
     PlaybookFailed,
@@ -56,36 +54,6 @@ class RunRecord:
     rc: int | None
     events: list[dict[str, Any]]
     timeout: float | None = None
-
-
-def read_events(artifact_dir: Path) -> list[dict[str, Any]]:
-    """The job events of a run's artifact dir (`job_events/*.json`), in emission order."""
-    events_dir = Path(artifact_dir) / "job_events"
-    events = []
-    for path in events_dir.glob("*.json"):
-        if path.name.endswith("-partial.json"):
-            continue
-        try:
-            events.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
-    return sorted(events, key=lambda event: event.get("counter", 0))
-
-
-def read_record(artifact_dir: Path, playbook: str, timeout: float | None = None) -> RunRecord:
-    """A RunRecord from an artifact dir as ansible-runner writes it (status, rc, job_events/)."""
-    artifact_dir = Path(artifact_dir)
-    status = _read_text(artifact_dir / "status") or "failed"
-    rc_text = _read_text(artifact_dir / "rc")
-    rc = int(rc_text) if rc_text and rc_text.lstrip("-").isdigit() else None
-    return RunRecord(playbook, status, rc, read_events(artifact_dir), timeout)
-
-
-def _read_text(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
 
 
 def published(events: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:

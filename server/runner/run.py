@@ -37,7 +37,7 @@ from typing import Any
 from ansible_runner import Runner, RunnerConfig
 
 from server.config import REPO_ROOT, Settings
-from server.errors import ApiError, InternalError
+from contract.errors import ApiError, InternalError
 from server.lanes import Lanes
 from server.runner import private_dir, processes
 from server.runner.redact import Redactor

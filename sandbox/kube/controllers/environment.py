@@ -18,7 +18,7 @@ import os
 import re
 
 from . import base
-from .quantity import Quantity
+from ..models.quantity import Quantity
 
 HOST_IP = "127.0.0.1"
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")

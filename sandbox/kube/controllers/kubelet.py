@@ -50,6 +50,7 @@ from typing import Callable
 import yaml
 
 from .. import errors
+from ..models.qos import qos_class
 from . import base, environment
 from .environment import ConfigError
 from .volumes import claim_dir
@@ -185,22 +186,6 @@ def terminate(proc: subprocess.Popen, grace: float) -> None:
 # -- status -------------------------------------------------------------------------------------
 
 
-def _qos_class(spec: dict) -> str:
-    containers = list(spec.get("containers") or ()) + list(spec.get("initContainers") or ())
-    any_set, guaranteed = False, True
-    for container in containers:
-        resources = container.get("resources") or {}
-        requests, limits = resources.get("requests") or {}, resources.get("limits") or {}
-        for name in ("cpu", "memory"):
-            if name in requests or name in limits:
-                any_set = True
-            if name not in limits or requests.get(name, limits.get(name)) != limits.get(name):
-                guaranteed = False
-    if not any_set:
-        return "BestEffort"
-    return "Guaranteed" if guaranteed else "Burstable"
-
-
 class PodStatus:
     """The status the kubelet reports for one pod, updated as its containers run."""
 
@@ -216,7 +201,7 @@ class PodStatus:
         self.init = {c["name"]: self._entry(c, "PodInitializing") for c in spec.get("initContainers") or ()}
         first_wait = "PodInitializing" if self.has_init else "ContainerCreating"
         self.main = {c["name"]: self._entry(c, first_wait) for c in spec.get("containers") or ()}
-        self.qos = _qos_class(spec)
+        self.qos = qos_class(spec)
 
     @staticmethod
     def _entry(container: dict, waiting: str) -> dict:

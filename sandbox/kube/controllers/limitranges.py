@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .. import errors
 from . import base
-from .quantity import Quantity, parse_list
+from ..models.quantity import Quantity, parse_list
 
 _ANNOTATION = "kubernetes.io/limit-ranger"
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from .. import errors
 from . import base
-from .quantity import ZERO, Quantity, add_lists, max_lists, parse_list, pretty
+from ..models.quantity import ZERO, Quantity, add_lists, max_lists, parse_list, pretty
 
 _POD_SCOPES = ("Terminating", "NotTerminating", "BestEffort", "NotBestEffort", "PriorityClass")
 # Quota'd compute resources every container must state (a backward-compatibility rule of the real

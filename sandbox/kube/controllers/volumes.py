@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 
 from . import base
-from .quantity import Quantity
+from ..models.quantity import Quantity
 
 PROVISIONER = "sandbox.kube/hostpath"
 PROTECTION = "kubernetes.io/pvc-protection"

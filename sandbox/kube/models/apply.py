@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .. import errors
+from .goformat import go_sharp_v, go_type_name
 from .schema import ANY, SchemaNode, UnknownField, deepcopy_json, prune
 
 Path = tuple
@@ -864,32 +865,6 @@ def apply_config_errors(config: dict, node: SchemaNode | None) -> list[str]:
     return errs
 
 
-def _go_type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int64"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "[]interface {}"
-    return "map[string]interface {}"
-
-
-def _go_sharp_v(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[]interface {}{" + ", ".join(_go_sharp_v(v) for v in value) + "}"
-    return "map[string]interface {}{" + ", ".join(f"{json.dumps(k)}:{_go_sharp_v(v)}" for k, v in sorted(value.items())) + "}"
-
-
 def _validate_typed(value: Any, node: SchemaNode, path: str, errs: list[str]) -> None:
     def err(message: str) -> None:
         errs.append(f"{path}: {message}" if path else message)
@@ -901,17 +876,17 @@ def _validate_typed(value: Any, node: SchemaNode, path: str, errs: list[str]) ->
         types = set(node.types)
         if node.is_quantity or node.is_int_or_string or len(types) > 1:
             if isinstance(value, (dict, list)):
-                err(f"expected any scalar, got {_go_sharp_v(value)}")
+                err(f"expected any scalar, got {go_sharp_v(value)}")
         elif "string" in types and not isinstance(value, str):
-            err(f"expected string, got &value.valueUnstructured{{Value:{_go_sharp_v(value)}}}")
+            err(f"expected string, got &value.valueUnstructured{{Value:{go_sharp_v(value)}}}")
         elif types & {"integer", "number"} and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            err(f"expected numeric (int or float), got {_go_type_name(value)}")
+            err(f"expected numeric (int or float), got {go_type_name(value)}")
         elif "boolean" in types and not isinstance(value, bool):
-            err(f"expected boolean, got &{{{_go_sharp_v(value)}}}")
+            err(f"expected boolean, got &{{{go_sharp_v(value)}}}")
         return
     if kind == "array":
         if not isinstance(value, list):
-            err(f"expected list, got &{{{_go_sharp_v(value)}}}")
+            err(f"expected list, got &{{{go_sharp_v(value)}}}")
             return
         seen: set = set()
         for i, item in enumerate(value):
@@ -936,7 +911,7 @@ def _validate_typed(value: Any, node: SchemaNode, path: str, errs: list[str]) ->
             _validate_typed(item, node.items, path + element_string(pe), errs)
         return
     if not isinstance(value, dict):
-        err(f"expected map, got &{{{_go_sharp_v(value)}}}")
+        err(f"expected map, got &{{{go_sharp_v(value)}}}")
         return
     for key, sub in value.items():
         child = node.field(key)

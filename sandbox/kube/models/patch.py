@@ -31,6 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import errors
+from .goformat import go_json_kind
 from .schema import SchemaNode, deepcopy_json
 
 _PATCH = "$patch"
@@ -67,21 +68,9 @@ def merge_patch(live: dict, patch: Any) -> Any:
 def strategic_merge_patch(live: dict, patch: dict, node: SchemaNode | None) -> dict:
     """Apply a strategic merge patch to `live` using the patch metadata found in `node`."""
     if not isinstance(patch, dict):
-        raise errors.BadRequest(f"json: cannot unmarshal {_go_json_kind(patch)} into Go value of type map[string]interface {{}}")
+        raise errors.BadRequest(f"json: cannot unmarshal {go_json_kind(patch)} into Go value of type map[string]interface {{}}")
     result = _merge_map(deepcopy_json(live) if isinstance(live, dict) else {}, patch, node)
     return result if result is not None else {}
-
-
-def _go_json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _child(node: SchemaNode | None, key: str) -> SchemaNode | None:
@@ -316,12 +305,12 @@ def json_patch(live: dict, ops: Any) -> dict:
     """Apply an RFC 6902 patch. Raises BadRequest (body not a patch) or JsonPatchFailed (422)."""
     if not isinstance(ops, list):
         raise errors.BadRequest(
-            f"json: cannot unmarshal {_go_json_kind(ops)} into Go value of type jsonpatch.Patch"
+            f"json: cannot unmarshal {go_json_kind(ops)} into Go value of type jsonpatch.Patch"
         )
     for op in ops:
         if not isinstance(op, dict):
             raise errors.BadRequest(
-                f"json: cannot unmarshal {_go_json_kind(op)} into Go value of type jsonpatch.Operation"
+                f"json: cannot unmarshal {go_json_kind(op)} into Go value of type jsonpatch.Operation"
             )
     doc: Any = deepcopy_json(live)
     for op in ops:

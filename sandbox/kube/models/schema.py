@@ -31,11 +31,13 @@ What the rest of the emulator uses:
 from __future__ import annotations
 
 import json
-import re
 import threading
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Iterable
+
+from .goformat import go_json_kind, json_type
+from .quantity import QUANTITY_RE, REGEX_ERROR
 
 KUBE_VERSION = "1.32.0"
 
@@ -46,12 +48,7 @@ _load_lock = threading.Lock()
 
 _SCALAR_TYPES = ("string", "integer", "number", "boolean")
 
-# Go spellings of the JSON value kinds, as in encoding/json's UnmarshalTypeError.
-_GO_JSON_KIND = {str: "string", bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
-
-QUANTITY_REGEX_ERROR = (
-    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-)
+QUANTITY_REGEX_ERROR = REGEX_ERROR  # the decoding error of a malformed quantity
 
 
 def schema_dir() -> Path:
@@ -449,7 +446,6 @@ def apply_schema_error(fields: Iterable[UnknownField]) -> str:
 # --------------------------------------------------------------------------------------------
 # Type errors (built-ins: Go decoding, 400; custom resources: OpenAPI validation, 422)
 
-_QUANTITY_RE = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
 
 
 def check_types(obj: dict, node: SchemaNode | None) -> list[str]:
@@ -461,16 +457,8 @@ def check_types(obj: dict, node: SchemaNode | None) -> list[str]:
     return errors
 
 
-def _go_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    return _GO_JSON_KIND.get(type(value), "object")
-
-
 def _type_error(value: Any, struct: str, stack: list[str], go_type: str) -> str:
-    what = _go_kind(value)
+    what = go_json_kind(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if go_type.startswith(("int", "uint")):
             what = f"number {_go_number(value)}"
@@ -494,7 +482,7 @@ def _check(value: Any, node: SchemaNode, struct: str, stack: list[str], errors: 
     if node.is_quantity:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             errors.append(QUANTITY_REGEX_ERROR)
-        elif isinstance(value, str) and not _QUANTITY_RE.match(value.strip()):
+        elif isinstance(value, str) and not QUANTITY_RE.match(value.strip()):
             errors.append(QUANTITY_REGEX_ERROR)
         return
     kind = node.kind
@@ -613,26 +601,12 @@ def crd_type_causes(obj: dict, node: SchemaNode | None) -> list:
     return causes
 
 
-def _json_type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _crd_check(value: Any, node: SchemaNode, path: str, causes: list, cause_cls) -> None:
     if node.kind == "any":
         return
     if value is None:
         return  # non-nullable nulls are pruned before validation, nullable ones are fine
-    actual = _json_type_name(value)
+    actual = json_type(value)
     expected = node.types
     if node.kind in ("object", "map"):
         expected = expected or ("object",)

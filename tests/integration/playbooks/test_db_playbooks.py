@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from server.models.db import RESERVED_WORDS
+from contract.models.db import RESERVED_WORDS
 from tests.fixtures.ansible_run import Outcome, Playbooks
 
 

@@ -165,3 +165,44 @@ def test_relative_state_dir_becomes_absolute(env, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     env(state_dir="relative/state")
     assert load_settings().state_dir == Path(tmp_path) / "relative" / "state"
+
+
+ROLES = REPO_ROOT / "roles"
+#: Role defaults that are paths of their own: the role's is a production path, the service's and
+#: group_vars' are under the checkout (make run).
+_OWN_PATHS = {"tenant_backup_repository_base"}
+
+
+def test_role_defaults_of_a_setting_equal_the_settings_default(env):
+    """A role's default for a variable the settings carry is the service's default."""
+    variables = load_settings().playbook_vars()
+    checked = 0
+    for defaults_file in sorted(ROLES.glob("*/defaults/main.yml")):
+        defaults = yaml.safe_load(defaults_file.read_text()) or {}
+        for name in sorted(set(defaults) & set(variables) - _OWN_PATHS):
+            assert defaults[name] == variables[name], f"{defaults_file.parent.parent.name}: {name}"
+            checked += 1
+    assert checked >= 15
+
+
+def test_the_input_check_context_is_the_settings_of_the_contract():
+    """roles/api_request reads each setting the checks depend on from its playbook variable, and
+    the service's defaults of those settings are the contract's."""
+    from contract.context import DEFAULTS, ValidationContext
+
+    context = yaml.safe_load((ROLES / "api_request" / "defaults" / "main.yml").read_text())["api_request_context"]
+    assert set(context) == set(ValidationContext.model_fields)
+    settings = Settings()
+    variables = settings.playbook_vars()
+    for field, template in context.items():
+        variable = template.strip("{} ")
+        assert "default(" not in template, field  # no fallback restating a default
+        assert variables[variable] == getattr(settings, field) == getattr(DEFAULTS, field), field
+
+
+def test_no_playbook_restates_a_default_of_a_setting():
+    variables = load_settings().playbook_vars()
+    for path in sorted((REPO_ROOT / "playbooks").glob("*.yml")):
+        text = path.read_text()
+        for name in variables:
+            assert f"{name} | default(" not in text, f"{path.name}: {name}"

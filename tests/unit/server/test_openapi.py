@@ -7,8 +7,8 @@ from sanic.response import json
 
 from server.app import create_app
 from server.config import Settings
-from server.errors import ERROR_CODES, AlreadyExists, SiteNotFound
-from server.models.common import SLUG_PATTERN, ApiModel, Confirm
+from contract.errors import ERROR_CODES, AlreadyExists, SiteNotFound
+from contract.models.common import SLUG_PATTERN, ApiModel, Confirm
 from server.openapi import build_document, declared_operation, operation
 
 KEY = "unit-test-key"

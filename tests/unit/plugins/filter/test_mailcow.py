@@ -6,10 +6,18 @@ import json
 
 import pytest
 
-from plugins.filter.mailcow import FilterModule, mailcow_active, mailcow_error, mailcow_items, mailcow_object
+from plugins.filter.api_request import api_error
+from plugins.filter.mailcow import FilterModule, mailcow_active, mailcow_items, mailcow_object
+from plugins.filter.mailcow import mailcow_error as _mailcow_error
 
 URL = "http://mail.example.net:8081"
-MISSING = {"status": 404, "code": "mailbox_not_found", "message": "mailbox hello@example.com not found"}
+MISSING = {"code": "mailbox_not_found", "message": "mailbox hello@example.com not found"}
+
+
+def mailcow_error(*args, **kwargs):
+    """The error as roles/api_result publishes it: the filter's `{code, message}` with its status."""
+    error = _mailcow_error(*args, **kwargs)
+    return None if error is None else {key: value for key, value in api_error(error).items() if key != "details"}
 
 
 def answer(body, status=200, path="add/mailbox", content_type="application/json"):
@@ -47,7 +55,7 @@ def test_success_without_the_expected_key_is_a_500():
 
 def test_a_danger_entry_wins_over_success_entries():
     body = [entry("success", ["mailbox_removed", "a@example.com"]), entry("danger", "access_denied")]
-    assert mailcow_error(answer(body), "mailbox_removed", MISSING) == MISSING
+    assert mailcow_error(answer(body), "mailbox_removed", MISSING) == {**MISSING, "status": 404}
 
 
 @pytest.mark.parametrize(
@@ -83,7 +91,7 @@ def test_missing_arguments_do_not_break_the_message():
 
 @pytest.mark.parametrize("key", ["access_denied", ["domain_not_found", "example.com"]])
 def test_missing_object_keys_take_the_callers_meaning(key):
-    assert mailcow_error(answer([entry("danger", key)]), "mailbox_removed", MISSING) == MISSING
+    assert mailcow_error(answer([entry("danger", key)]), "mailbox_removed", MISSING) == {**MISSING, "status": 404}
 
 
 def test_access_denied_without_a_meaning_is_a_500():

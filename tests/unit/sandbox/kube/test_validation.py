@@ -1,10 +1,9 @@
-"""Semantic validation with the real apiserver's field paths and texts (models/validation.py)."""
+"""Semantic validation with the real apiserver's field paths and texts (models/validation/)."""
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 
@@ -314,7 +313,7 @@ def test_pvc_shrink_back_towards_capacity_after_a_failed_expansion_is_allowed():
 
 
 def test_pvc_shrink_without_the_recovery_feature_gate(monkeypatch):
-    monkeypatch.setattr(v, "RECOVER_VOLUME_EXPANSION_FAILURE", False)
+    monkeypatch.setattr(v.core, "RECOVER_VOLUME_EXPANSION_FAILURE", False)
     assert _texts(v.validate(PVC, _pvc("5Gi", "Bound"), _pvc("10Gi", "Bound"))) == [
         "spec.resources.requests.storage: Forbidden: field can not be less than previous value"]
 
@@ -455,7 +454,10 @@ def test_resource_quota_scopes(hard, scopes, expected):
 def test_scope_errors_repeat_in_causes_but_not_in_the_message():
     causes = v.validate(QUOTA, _quota({"requests.storage": "1Gi", "persistentvolumeclaims": "1"}, ["Terminating"]), None)
     assert len(causes) == 2
-    assert v.aggregate_message(causes) == (
+    assert errors.aggregate_message(causes) == (
+        'spec.scopes: Invalid value: []core.ResourceQuotaScope{"Terminating"}: unsupported scope applied to resource')
+    assert errors.Invalid.of("ResourceQuota", "", "q", causes).message == (
+        'ResourceQuota "q" is invalid: '
         'spec.scopes: Invalid value: []core.ResourceQuotaScope{"Terminating"}: unsupported scope applied to resource')
 
 
@@ -470,35 +472,3 @@ def test_limit_range_default_request_may_not_exceed_default():
         'spec.limits[0].defaultRequest[cpu]: Invalid value: resource.Quantity{i:resource.int64Amount{value:2, scale:0}, '
         'd:resource.infDecAmount{Dec:(*inf.Dec)(nil)}, s:"2", Format:"DecimalSI"}: '
         "default request value 2 is greater than default limit value 1"]
-
-
-# --------------------------------------------------------------------------------------------
-# Quantities
-
-
-@pytest.mark.parametrize(
-    ("text", "value", "canonical"),
-    [
-        ("500m", Decimal("0.5"), "500m"),
-        ("1", Decimal(1), "1"),
-        ("1000m", Decimal(1), "1"),
-        ("1.5", Decimal("1.5"), "1500m"),
-        ("1Gi", Decimal(1073741824), "1Gi"),
-        ("1.5Gi", Decimal(1610612736), "1536Mi"),
-        ("1e3", Decimal(1000), "1e3"),
-        ("2000", Decimal(2000), "2k"),
-        ("100Mi", Decimal(104857600), "100Mi"),
-        (2, Decimal(2), "2"),
-        (0.25, Decimal("0.25"), "250m"),
-        ("0", Decimal(0), "0"),
-    ],
-)
-def test_parse_and_format_quantity(text, value, canonical):
-    assert v.parse_quantity(text) == value
-    assert v.format_quantity(text) == canonical
-
-
-@pytest.mark.parametrize("text", ["", "abc", "1.2.3", "1Qi", "--1", "1 Gi"])
-def test_bad_quantities_raise(text):
-    with pytest.raises(ValueError):
-        v.parse_quantity(text)

@@ -8,10 +8,11 @@ message holding the secrets below), no_log_failed, ignored_failure and no_result
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from server.errors import (
+from contract.errors import (
     AlreadyExists,
     InternalError,
     PlaybookFailed,
@@ -20,9 +21,42 @@ from server.errors import (
     SiteNotFound,
 )
 from server.runner.redact import MASK, Redactor
-from server.runner.result import RunRecord, failed_task, interpret, published, read_events, read_record
+from server.runner.result import RunRecord, failed_task, interpret, published
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+# --- artifact dirs as ansible-runner writes them (the service keeps events in memory) ---
+def read_events(artifact_dir: Path) -> list[dict[str, Any]]:
+    """The job events of a run's artifact dir (`job_events/*.json`), in emission order."""
+    events_dir = Path(artifact_dir) / "job_events"
+    events = []
+    for path in events_dir.glob("*.json"):
+        if path.name.endswith("-partial.json"):
+            continue
+        try:
+            events.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return sorted(events, key=lambda event: event.get("counter", 0))
+
+
+def read_record(artifact_dir: Path, playbook: str, timeout: float | None = None) -> RunRecord:
+    """A RunRecord from an artifact dir as ansible-runner writes it (status, rc, job_events/)."""
+    artifact_dir = Path(artifact_dir)
+    status = _read_text(artifact_dir / "status") or "failed"
+    rc_text = _read_text(artifact_dir / "rc")
+    rc = int(rc_text) if rc_text and rc_text.lstrip("-").isdigit() else None
+    return RunRecord(playbook, status, rc, read_events(artifact_dir), timeout)
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+
+
 SECRETS = ["pg-Admin-Secret-1", "user-Secret-2"]
 
 

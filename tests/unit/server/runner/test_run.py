@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from server.config import Settings
-from server.errors import InternalError
+from contract.errors import InternalError
 from server.runner import PlaybookRunner, processes
 from server.runner.run import ANSIBLE_CONFIG, _checked_secrets
 

@@ -36,8 +36,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from server.models.common import ApiModel
-from server.models.sites import normalise_domain
+from contract.models.common import ApiModel
+from contract.models.sites import normalise_domain
 
 __all__ = [
     "MAX_QUOTA_MB",
@@ -159,11 +159,11 @@ class MailEnable(ApiModel):
 class MailboxCreate(ApiModel):
     """POST /sites/:slug/mail/mailboxes"""
 
-    localPart: str = Field(description="The part before @; the address is localPart@<mail domain>.")
+    local_part: str = Field(description="The part before @; the address is localPart@<mail domain>.")
     password: str = Field(description="8-72 bytes, no control characters, no white space at either end.")
-    quotaMb: QuotaMb
+    quota_mb: QuotaMb
 
-    @field_validator("localPart")
+    @field_validator("local_part")
     @classmethod
     def _local_part(cls, value: str) -> str:
         return check_local_part(value)
@@ -188,11 +188,11 @@ class MailboxDelete(ApiModel):
 class AliasCreate(ApiModel):
     """POST /sites/:slug/mail/aliases"""
 
-    sourceLocalPart: str = Field(description="The alias is sourceLocalPart@<mail domain>.")
+    source_local_part: str = Field(description="The alias is sourceLocalPart@<mail domain>.")
     destination: str = Field(description="The one address the alias delivers to.")
     active: bool = True
 
-    @field_validator("sourceLocalPart")
+    @field_validator("source_local_part")
     @classmethod
     def _source(cls, value: str) -> str:
         return check_local_part(value)
@@ -221,7 +221,7 @@ class MailEnabled(ApiModel):
     ok: Literal[True]
     slug: str
     domain: str
-    mailEnabled: Literal[True]
+    mail_enabled: Literal[True]
     provider: Literal["mailcow"]
 
 
@@ -230,7 +230,7 @@ class MailDisabled(ApiModel):
 
     ok: Literal[True]
     slug: str
-    mailEnabled: Literal[False]
+    mail_enabled: Literal[False]
     domain: str | None
     provider: Literal["mailcow"]
 
@@ -240,7 +240,7 @@ class MailPurged(ApiModel):
 
     ok: Literal[True]
     slug: str
-    mailEnabled: Literal[False]
+    mail_enabled: Literal[False]
     domain: str | None
     purged: Literal[True]
     provider: Literal["mailcow"]
@@ -252,8 +252,8 @@ class MailStatus(ApiModel):
     ok: Literal[True]
     slug: str
     domain: str | None
-    mailEnabled: bool
-    activeInMailcow: bool
+    mail_enabled: bool
+    active_in_mailcow: bool
 
 
 class MailboxList(ApiModel):

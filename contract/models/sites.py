@@ -2,8 +2,9 @@
 
 Validation happens here, before any playbook runs; the playbooks validate the same input again
 with the same models (roles/api_request, filter plugins/filter/api_request.py) when an operator runs them directly.
-Limits maxima and the allowed TLS issuers come from the settings, passed as validation context:
-`Settings.validation_context()`; the routes get it through `@operation`.
+Limits maxima and the allowed TLS issuers come from the settings, passed as validation context
+(contract/context.py, `ValidationContext`). Field names are snake_case; the wire names are
+camelCase (`ram_gi` <-> `ramGi`), given by the alias generator of `ApiModel`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from typing import Annotated, Any, Literal
 import idna
 from pydantic import Field, PlainSerializer, ValidationInfo, computed_field, field_validator, model_validator
 
-from server.models.common import SLUG_PATTERN, ApiModel, Confirm
+from contract.context import context_of
+from contract.models.common import ApiModel
 
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_SLUG = re.compile(SLUG_PATTERN)
 # An OCI image reference: [registry[:port]/]path[:tag][@digest], lowercase path components.
 _IMAGE = re.compile(
     # A first component is a registry only when it looks like a host (a dot, a port or localhost).
@@ -26,9 +27,6 @@ _IMAGE = re.compile(
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
     r"(?:@(?P<digest>[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}))?$"
 )
-
-DEFAULT_MAXIMA = {"max_cpu": 8, "max_ram_gi": 32, "max_disk_gi": 500}
-
 
 def normalise_domain(value: str) -> str:
     """RFC 1123 hostname with at least two labels; IDN and uppercase become lowercase punycode."""
@@ -61,12 +59,11 @@ def slug_of(domain: str) -> str:
     return domain.replace(".", "-").lower()
 
 
-def _ctx(info: ValidationInfo, key: str, default: Any = None) -> Any:
-    return (info.context or {}).get(key, DEFAULT_MAXIMA.get(key, default))
+def _ctx(info: ValidationInfo, key: str) -> Any:
+    return getattr(context_of(info.context), key)
 
 
-# Request models are ApiModels: strict JSON types, unknown fields refused. Field names are the
-# wire names (camelCase), which the alias generator leaves as they are.
+# Request models are ApiModels: strict JSON types, unknown fields refused.
 _Request = ApiModel
 
 
@@ -92,7 +89,7 @@ class _LimitsChecks(_Request):
                 raise ValueError("must be a multiple of 0.001 (one millicore)")
         return value
 
-    @field_validator("ramGi", check_fields=False)
+    @field_validator("ram_gi", check_fields=False)
     @classmethod
     def _ram_max(cls, value, info: ValidationInfo):
         if value is not None:
@@ -102,7 +99,7 @@ class _LimitsChecks(_Request):
                 raise ValueError("must be a whole number of MiB (a multiple of 1/1024)")
         return value
 
-    @field_validator("diskGi", check_fields=False)
+    @field_validator("disk_gi", check_fields=False)
     @classmethod
     def _disk_max(cls, value, info: ValidationInfo):
         if value is not None and value > _ctx(info, "max_disk_gi"):
@@ -122,21 +119,21 @@ class SiteCreate(_LimitsChecks):
 
     domain: str
     cpu: Cpu
-    ramGi: RamGi
-    diskGi: DiskGi
-    tlsEnabled: bool = False
-    tlsIssuer: str | None = None
+    ram_gi: RamGi
+    disk_gi: DiskGi
+    tls_enabled: bool = False
+    tls_issuer: str | None = None
 
     @field_validator("domain", mode="before")
     @classmethod
     def _domain(cls, value, info: ValidationInfo):
         domain = normalise_domain(value)
-        name = _ctx(info, "namespace_prefix", "tenant-") + slug_of(domain)
+        name = _ctx(info, "namespace_prefix") + slug_of(domain)
         if len(name) > 63:
             raise ValueError(f"gives the namespace name {name!r} of {len(name)} characters; at most 63 are allowed")
         return domain
 
-    @field_validator("tlsIssuer")
+    @field_validator("tls_issuer")
     @classmethod
     def _issuer(cls, value, info: ValidationInfo):
         return _check_issuer(value, info)
@@ -155,12 +152,12 @@ class LimitsUpdate(_LimitsChecks):
     """PATCH /sites/:slug/limits"""
 
     cpu: Cpu | None = None
-    ramGi: RamGi | None = None
-    diskGi: DiskGi | None = None
+    ram_gi: RamGi | None = None
+    disk_gi: DiskGi | None = None
 
     @model_validator(mode="after")
     def _something(self):
-        if self.cpu is None and self.ramGi is None and self.diskGi is None:
+        if self.cpu is None and self.ram_gi is None and self.disk_gi is None:
             raise ValueError("give at least one of cpu, ramGi, diskGi")
         return self
 
@@ -169,7 +166,7 @@ class Deploy(_Request):
     """POST /sites/:slug/deploy"""
 
     image: Annotated[str, Field(min_length=1, max_length=512)]
-    containerPort: Annotated[int, Field(ge=1, le=65535)]
+    container_port: Annotated[int, Field(ge=1, le=65535)]
 
     @field_validator("image")
     @classmethod
@@ -194,18 +191,11 @@ class TlsUpdate(_Request):
         return _check_issuer(value, info)
 
 
-def valid_slug(slug: str) -> bool:
-    return bool(_SLUG.match(slug))
-
-
-
-
-
 # --- responses (API_CONTRACT.md) ------------------------------------------------------------------
 class Limits(ApiModel):
     cpu: int | float
-    ramGi: int | float
-    diskGi: int
+    ram_gi: int | float
+    disk_gi: int
     pods: Literal[1]
 
 
@@ -226,12 +216,12 @@ class SiteSummary(ApiModel):
     ready: bool
     domain: str
     image: str | None
-    containerPort: int | None
-    tlsEnabled: bool
-    tlsIssuer: str | None
-    dbEnabled: bool
-    mailEnabled: bool
-    backupEnabled: bool
+    container_port: int | None
+    tls_enabled: bool
+    tls_issuer: str | None
+    db_enabled: bool
+    mail_enabled: bool
+    backup_enabled: bool
 
 
 class LimitsChanged(ApiModel):
@@ -248,7 +238,7 @@ class Deployed(ApiModel):
     slug: str
     namespace: str
     image: str
-    containerPort: int
+    container_port: int
 
 
 class TlsChanged(ApiModel):
@@ -256,7 +246,7 @@ class TlsChanged(ApiModel):
 
     ok: Literal[True]
     slug: str
-    tlsEnabled: bool
+    tls_enabled: bool
     issuer: str | None
 
 

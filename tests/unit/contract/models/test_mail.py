@@ -3,8 +3,8 @@ call to Mailcow); good input comes out normalised; messages never echo a passwor
 
 import pytest
 
-from server.errors import InvalidInput
-from server.models.mail import (
+from contract.errors import InvalidInput
+from contract.models.mail import (
     MAX_QUOTA_MB,
     MailboxList,
     MailDisabled,
@@ -15,7 +15,7 @@ from server.models.mail import (
     check_local_part,
     check_password,
 )
-from server.models.registry import REQUEST_MODELS, validate
+from contract.operations import BY_NAME, check_input
 
 SLUG = "app-example-com"
 PASSWORD = "{{ lookup('pipe', 'id') }}-Secret1"
@@ -25,12 +25,12 @@ ALIAS = {"slug": SLUG, "sourceLocalPart": "info", "destination": "dest@example.n
 
 def _fields(operation, data):
     with pytest.raises(InvalidInput) as caught:
-        validate(operation, data)
+        check_input(operation, data)
     return [item["field"] for item in caught.value.details]
 
 
 def test_every_mail_operation_is_in_the_operation_table():
-    assert {name for name in REQUEST_MODELS if name.startswith("mail_")} == {
+    assert {name for name in BY_NAME if name.startswith("mail_")} == {
         "mail_enable", "mail_disable", "mail_purge", "mail_status",
         "mail_mailbox_list", "mail_mailbox_create", "mail_mailbox_delete",
         "mail_alias_list", "mail_alias_create", "mail_alias_delete",
@@ -44,7 +44,7 @@ def test_every_mail_operation_is_in_the_operation_table():
      ("example.com.", "example.com")],
 )
 def test_enable_normalises_the_domain(domain, stored):
-    assert validate("mail_enable", {"slug": SLUG, "domain": domain}) == {"slug": SLUG, "domain": stored}
+    assert check_input("mail_enable", {"slug": SLUG, "domain": domain}) == {"slug": SLUG, "domain": stored}
 
 
 @pytest.mark.parametrize("domain", ["", "localhost", "-a.example.com", "a..example.com", "a_b.example.com", "1.2.3.4",
@@ -60,7 +60,7 @@ def test_enable_needs_a_domain_and_nothing_else():
 
 @pytest.mark.parametrize("operation", ["mail_disable", "mail_status", "mail_mailbox_list", "mail_alias_list"])
 def test_bodyless_operations_take_only_the_slug(operation):
-    assert validate(operation, {"slug": SLUG}) == {"slug": SLUG}
+    assert check_input(operation, {"slug": SLUG}) == {"slug": SLUG}
     assert _fields(operation, {"slug": SLUG, "force": True}) == ["force"]
     assert _fields(operation, {"slug": "Not A Slug"}) == ["slug"]
 
@@ -68,16 +68,16 @@ def test_bodyless_operations_take_only_the_slug(operation):
 @pytest.mark.parametrize("confirm", ["delete", "DELETE ", "yes", True, None])
 def test_purge_needs_exactly_delete(confirm):
     assert _fields("mail_purge", {"slug": SLUG, "confirm": confirm}) == ["confirm"]
-    assert validate("mail_purge", {"slug": SLUG, "confirm": "DELETE"}) == {"slug": SLUG, "confirm": "DELETE"}
+    assert check_input("mail_purge", {"slug": SLUG, "confirm": "DELETE"}) == {"slug": SLUG, "confirm": "DELETE"}
 
 
 # --- mailboxes -------------------------------------------------------------------------------
 def test_mailbox_create_keeps_the_values():
-    assert validate("mail_mailbox_create", MAILBOX) == MAILBOX
+    assert check_input("mail_mailbox_create", MAILBOX) == MAILBOX
 
 
 def test_mailbox_create_lowercases_the_local_part():
-    assert validate("mail_mailbox_create", {**MAILBOX, "localPart": "Hello.World"})["localPart"] == "hello.world"
+    assert check_input("mail_mailbox_create", {**MAILBOX, "localPart": "Hello.World"})["localPart"] == "hello.world"
 
 
 @pytest.mark.parametrize("local_part", ["a", "hello", "first.last", "x_y-z", "a1", "a" * 64])
@@ -100,7 +100,7 @@ def test_quota_out_of_range_or_not_an_integer_is_refused(quota):
 
 @pytest.mark.parametrize("quota", [1, MAX_QUOTA_MB])
 def test_quota_bounds_are_inclusive(quota):
-    assert validate("mail_mailbox_create", {**MAILBOX, "quotaMb": quota})["quotaMb"] == quota
+    assert check_input("mail_mailbox_create", {**MAILBOX, "quotaMb": quota})["quotaMb"] == quota
 
 
 @pytest.mark.parametrize("missing", ["localPart", "password", "quotaMb"])
@@ -115,7 +115,7 @@ def test_mailbox_create_needs_every_field(missing):
 )
 def test_good_passwords_pass_verbatim(password):
     assert check_password(password) == password
-    assert validate("mail_mailbox_create", {**MAILBOX, "password": password})["password"] == password
+    assert check_input("mail_mailbox_create", {**MAILBOX, "password": password})["password"] == password
 
 
 @pytest.mark.parametrize(
@@ -125,14 +125,14 @@ def test_good_passwords_pass_verbatim(password):
 )
 def test_bad_passwords_are_refused_without_being_echoed(password):
     with pytest.raises(InvalidInput) as caught:
-        validate("mail_mailbox_create", {**MAILBOX, "password": password})
+        check_input("mail_mailbox_create", {**MAILBOX, "password": password})
     assert [item["field"] for item in caught.value.details] == ["password"]
     if isinstance(password, str) and len(password) > 3:
         assert password not in repr(caught.value.details) and password not in caught.value.message
 
 
 def test_mailbox_delete_normalises_the_address():
-    assert validate("mail_mailbox_delete", {"slug": SLUG, "address": "Hello@Example.COM"}) == {
+    assert check_input("mail_mailbox_delete", {"slug": SLUG, "address": "Hello@Example.COM"}) == {
         "slug": SLUG, "address": "hello@example.com"}
 
 
@@ -146,9 +146,9 @@ def test_mailbox_delete_refuses_what_is_not_an_address(address):
 
 # --- aliases ---------------------------------------------------------------------------------
 def test_alias_create_keeps_the_values_and_defaults_to_active():
-    assert validate("mail_alias_create", ALIAS) == ALIAS
+    assert check_input("mail_alias_create", ALIAS) == ALIAS
     data = {key: value for key, value in ALIAS.items() if key != "active"}
-    assert validate("mail_alias_create", data)["active"] is True
+    assert check_input("mail_alias_create", data)["active"] is True
 
 
 @pytest.mark.parametrize(
@@ -178,11 +178,11 @@ def test_alias_active_is_a_boolean(active):
 
 def test_alias_source_follows_the_local_part_rule():
     assert _fields("mail_alias_create", {**ALIAS, "sourceLocalPart": "in fo"}) == ["sourceLocalPart"]
-    assert validate("mail_alias_create", {**ALIAS, "sourceLocalPart": "INFO"})["sourceLocalPart"] == "info"
+    assert check_input("mail_alias_create", {**ALIAS, "sourceLocalPart": "INFO"})["sourceLocalPart"] == "info"
 
 
 def test_alias_delete_takes_an_address_of_ours():
-    assert validate("mail_alias_delete", {"slug": SLUG, "source": "Info@Example.com"})["source"] == "info@example.com"
+    assert check_input("mail_alias_delete", {"slug": SLUG, "source": "Info@Example.com"})["source"] == "info@example.com"
     assert _fields("mail_alias_delete", {"slug": SLUG, "source": "info"}) == ["source"]
 
 

@@ -1,6 +1,6 @@
 """Request and response models. Shared pieces live in `common`; one module per area."""
 
-from server.models.common import (
+from contract.models.common import (
     SLUG_PATTERN,
     ApiModel,
     Confirm,

@@ -3,13 +3,14 @@ with the same rules for the routes and the playbooks (the operation table)."""
 
 import pytest
 
-from server.models.backups import MAX_RETENTION_DAYS, check_schedule, check_snapshot_id
-from server.models.registry import RequestInvalid, validate
+from contract.models.backups import MAX_RETENTION_DAYS, check_schedule, check_snapshot_id
+from contract.errors import InvalidInput
+from contract.operations import check_input
 
 
 def _fields(operation, data):
-    with pytest.raises(RequestInvalid) as caught:
-        validate(operation, data)
+    with pytest.raises(InvalidInput) as caught:
+        check_input(operation, data)
     return [detail["field"] for detail in caught.value.details]
 
 
@@ -19,7 +20,7 @@ def _fields(operation, data):
      "59 23 31 12 6", "0 3 1/2 * *", "@daily", "@hourly", "@weekly", "@monthly", "@yearly", "@annually", "@midnight"],
 )
 def test_enable_accepts_cron_schedules_and_macros(schedule):
-    assert validate("backup_enable", {"slug": "a-com", "retentionDays": 7, "schedule": schedule})["schedule"] == schedule
+    assert check_input("backup_enable", {"slug": "a-com", "retentionDays": 7, "schedule": schedule})["schedule"] == schedule
 
 
 def test_runs_of_whitespace_become_single_spaces():
@@ -39,7 +40,7 @@ def test_enable_refuses_bad_schedules(schedule):
 
 @pytest.mark.parametrize("days", [1, 14, MAX_RETENTION_DAYS])
 def test_enable_accepts_retention_within_bounds(days):
-    assert validate("backup_enable", {"slug": "a-com", "retentionDays": days, "schedule": "@daily"})["retentionDays"] == days
+    assert check_input("backup_enable", {"slug": "a-com", "retentionDays": days, "schedule": "@daily"})["retentionDays"] == days
 
 
 @pytest.mark.parametrize("days", [0, -1, MAX_RETENTION_DAYS + 1, 10**9, 1.5, "14", None, True])
@@ -53,15 +54,15 @@ def test_enable_needs_both_settings_and_no_others():
 
 
 def test_config_takes_either_setting_but_not_none():
-    assert validate("backup_config", {"slug": "a-com", "schedule": "@daily"}) == {
+    assert check_input("backup_config", {"slug": "a-com", "schedule": "@daily"}) == {
         "slug": "a-com", "retentionDays": None, "schedule": "@daily"}
-    assert validate("backup_config", {"slug": "a-com", "retentionDays": 30})["retentionDays"] == 30
+    assert check_input("backup_config", {"slug": "a-com", "retentionDays": 30})["retentionDays"] == 30
     assert _fields("backup_config", {"slug": "a-com"}) == ["body"]
     assert _fields("backup_config", {"slug": "a-com", "schedule": "0 3 * *"}) == ["schedule"]
 
 
 def test_restore_defaults_to_files_and_database():
-    assert validate("backup_restore", {"slug": "a-com", "snapshotId": "20260120T030000Z"}) == {
+    assert check_input("backup_restore", {"slug": "a-com", "snapshotId": "20260120T030000Z"}) == {
         "slug": "a-com", "snapshotId": "20260120T030000Z", "restoreFiles": True, "restoreDb": True}
 
 
@@ -87,9 +88,9 @@ def test_snapshot_ids_are_real_utc_times():
 
 
 def test_purge_needs_the_exact_confirmation_and_the_others_no_body():
-    assert validate("backup_purge", {"slug": "a-com", "confirm": "DELETE"}) == {"slug": "a-com", "confirm": "DELETE"}
+    assert check_input("backup_purge", {"slug": "a-com", "confirm": "DELETE"}) == {"slug": "a-com", "confirm": "DELETE"}
     assert _fields("backup_purge", {"slug": "a-com", "confirm": "delete"}) == ["confirm"]
     for operation in ("backup_disable", "backup_run", "backup_snapshots"):
-        assert validate(operation, {"slug": "a-com"}) == {"slug": "a-com"}
+        assert check_input(operation, {"slug": "a-com"}) == {"slug": "a-com"}
         assert _fields(operation, {"slug": "a-com", "force": True}) == ["force"]
     assert _fields("backup_run", {"slug": "Not A Slug"}) == ["slug"]

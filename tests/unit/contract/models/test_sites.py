@@ -2,20 +2,20 @@
 
 import pytest
 
-from server.errors import InvalidInput as RequestInvalid
-from server.models.registry import validate
+from contract.errors import InvalidInput
+from contract.operations import check_input
 
 GOOD = {"domain": "app.example.com", "cpu": 1, "ramGi": 2, "diskGi": 10}
 
 
 def _fields(operation, data, **context):
-    with pytest.raises(RequestInvalid) as caught:
-        validate(operation, data, context or None)
+    with pytest.raises(InvalidInput) as caught:
+        check_input(operation, data, context or None)
     return {d["field"] for d in caught.value.details}
 
 
 def test_create_normalises_domain_and_derives_slug():
-    out = validate("site_create", {**GOOD, "domain": "Bücher.Example.COM"})
+    out = check_input("site_create", {**GOOD, "domain": "Bücher.Example.COM"})
     assert out["domain"] == "xn--bcher-kva.example.com"
     assert out["slug"] == "xn--bcher-kva-example-com"
     assert out["cpu"] == 1 and isinstance(out["cpu"], int)
@@ -52,12 +52,12 @@ def test_create_refuses_unknown_and_missing_fields():
 
 
 def test_maxima_come_from_context():
-    assert validate("site_create", {**GOOD, "cpu": 16}, {"max_cpu": 16})["cpu"] == 16
+    assert check_input("site_create", {**GOOD, "cpu": 16}, {"max_cpu": 16})["cpu"] == 16
     assert _fields("site_create", {**GOOD, "cpu": 16}, max_cpu=8) == {"cpu"}
 
 
 def test_limits_update_needs_one_field_and_a_slug():
-    assert validate("site_limits_update", {"slug": "a-com", "ramGi": 4})["ramGi"] == 4
+    assert check_input("site_limits_update", {"slug": "a-com", "ramGi": 4})["ramGi"] == 4
     assert _fields("site_limits_update", {"slug": "a-com"}) == {"body"}
     assert _fields("site_limits_update", {"slug": "A_com", "cpu": 1}) == {"slug"}
 
@@ -67,7 +67,7 @@ def test_limits_update_needs_one_field_and_a_slug():
     ["nginx", "nginx:1.27", "ghcr.io/org/app:latest", "localhost:5000/a/b:c", "r.io/a@sha256:" + "a" * 64],
 )
 def test_deploy_accepts_oci_references(image):
-    assert validate("site_deploy", {"slug": "a-com", "image": image, "containerPort": 80})["image"] == image
+    assert check_input("site_deploy", {"slug": "a-com", "image": image, "containerPort": 80})["image"] == image
 
 
 @pytest.mark.parametrize("image", ["", "UPPER/case", "a b", "{{ lookup('pipe','id') }}", "a:", "a@sha256:xyz"])
@@ -86,6 +86,6 @@ def test_purge_needs_exactly_delete(confirm):
 
 
 def test_field_errors_never_echo_the_input():
-    with pytest.raises(RequestInvalid) as caught:
-        validate("site_create", {**GOOD, "domain": "secret-value_!"})
+    with pytest.raises(InvalidInput) as caught:
+        check_input("site_create", {**GOOD, "domain": "secret-value_!"})
     assert "secret-value_!" not in str(caught.value.details)

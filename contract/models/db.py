@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from server.models.common import ApiModel
+from contract.models.common import ApiModel
 
 #: PostgreSQL keeps identifiers to NAMEDATALEN - 1 bytes.
 MAX_IDENTIFIER_BYTES = 63
@@ -70,9 +70,9 @@ def check_database_name(value: str) -> str:
 class DbEnable(ApiModel):
     """POST /sites/:slug/db/enable"""
 
-    dbName: str | None = None
+    db_name: str | None = None
 
-    @field_validator("dbName")
+    @field_validator("db_name")
     @classmethod
     def _name(cls, value: str | None) -> str | None:
         return None if value is None else check_database_name(value)

@@ -2,25 +2,26 @@
 
 import pytest
 
-from server.models.db import RESERVED_WORDS, check_database_name
-from server.models.registry import RequestInvalid, validate
+from contract.models.db import RESERVED_WORDS, check_database_name
+from contract.errors import InvalidInput
+from contract.operations import check_input
 
 INJECTION = 'x"; DROP DATABASE postgres; --'
 
 
 def _details(operation, data):
-    with pytest.raises(RequestInvalid) as caught:
-        validate(operation, data)
+    with pytest.raises(InvalidInput) as caught:
+        check_input(operation, data)
     return caught.value.details
 
 
 def test_enable_without_name_leaves_the_choice_to_the_role():
-    assert validate("db_enable", {"slug": "app-example-com"}) == {"slug": "app-example-com", "dbName": None}
+    assert check_input("db_enable", {"slug": "app-example-com"}) == {"slug": "app-example-com", "dbName": None}
 
 
 @pytest.mark.parametrize("name", ["db_app_example_com", "_private", "a", "a" * 63, "shop2", "users_db", "usera"])
 def test_enable_accepts_plain_identifiers(name):
-    assert validate("db_enable", {"slug": "a-com", "dbName": name})["dbName"] == name
+    assert check_input("db_enable", {"slug": "a-com", "dbName": name})["dbName"] == name
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,7 @@ def test_enable_refuses_unknown_fields_and_bad_slug():
 
 @pytest.mark.parametrize("operation", ["db_disable", "db_status"])
 def test_bodyless_operations_take_only_the_slug(operation):
-    assert validate(operation, {"slug": "a-com"}) == {"slug": "a-com"}
+    assert check_input(operation, {"slug": "a-com"}) == {"slug": "a-com"}
     assert {d["field"] for d in _details(operation, {"slug": "a-com", "force": True})} == {"force"}
 
 
@@ -66,7 +67,7 @@ def test_purge_needs_exactly_delete(confirm):
 
 
 def test_purge_accepts_delete():
-    assert validate("db_purge", {"slug": "a-com", "confirm": "DELETE"}) == {"slug": "a-com", "confirm": "DELETE"}
+    assert check_input("db_purge", {"slug": "a-com", "confirm": "DELETE"}) == {"slug": "a-com", "confirm": "DELETE"}
 
 
 def test_reserved_words_are_lowercase_identifiers():

@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from server.models.common import ApiModel
+from contract.models.common import ApiModel
 
 #: Retention is bounded: ten years of daily snapshots is already more than anyone restores from.
 MAX_RETENTION_DAYS = 3650
@@ -123,7 +123,7 @@ Schedule = Annotated[str, Field(description="CronJob schedule (5 fields, UTC) or
 class BackupEnable(ApiModel):
     """POST /sites/:slug/backup/enable"""
 
-    retentionDays: RetentionDays
+    retention_days: RetentionDays
     schedule: Schedule
 
     @field_validator("schedule")
@@ -135,7 +135,7 @@ class BackupEnable(ApiModel):
 class BackupConfig(ApiModel):
     """PATCH /sites/:slug/backup/config: either or both settings."""
 
-    retentionDays: RetentionDays | None = None
+    retention_days: RetentionDays | None = None
     schedule: Schedule | None = None
 
     @field_validator("schedule")
@@ -145,7 +145,7 @@ class BackupConfig(ApiModel):
 
     @model_validator(mode="after")
     def _something(self):
-        if self.retentionDays is None and self.schedule is None:
+        if self.retention_days is None and self.schedule is None:
             raise ValueError("give at least one of retentionDays, schedule")
         return self
 
@@ -153,18 +153,18 @@ class BackupConfig(ApiModel):
 class BackupRestore(ApiModel):
     """POST /sites/:slug/backup/restore"""
 
-    snapshotId: Annotated[str, Field(description="A snapshot id from the snapshot list (YYYYMMDDTHHMMSSZ)")]
-    restoreFiles: bool = Field(True, description="Restore the site's volume (its content becomes the snapshot's)")
-    restoreDb: bool = Field(True, description="Restore the database dump (the site must have its database enabled)")
+    snapshot_id: Annotated[str, Field(description="A snapshot id from the snapshot list (YYYYMMDDTHHMMSSZ)")]
+    restore_files: bool = Field(True, description="Restore the site's volume (its content becomes the snapshot's)")
+    restore_db: bool = Field(True, description="Restore the database dump (the site must have its database enabled)")
 
-    @field_validator("snapshotId")
+    @field_validator("snapshot_id")
     @classmethod
     def _snapshot_id(cls, value: str) -> str:
         return check_snapshot_id(value)
 
     @model_validator(mode="after")
     def _something(self):
-        if not (self.restoreFiles or self.restoreDb):
+        if not (self.restore_files or self.restore_db):
             raise ValueError("at least one of restoreFiles, restoreDb must be true")
         return self
 

@@ -1,10 +1,10 @@
-"""server/models/common.py: the strict base model, Confirm, body parsing, slugs."""
+"""contract/models/common.py: the strict base model, Confirm, body parsing, slugs."""
 
 import pytest
 from pydantic import Field
 
-from server.errors import InvalidInput, InvalidJson
-from server.models.common import ApiModel, Confirm, parse_body, validate_slug
+from contract.errors import InvalidInput, InvalidJson
+from contract.models.common import ApiModel, Confirm, parse_body, validate_slug
 
 
 class Limits(ApiModel):

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic.alias_generators import to_camel
 
-from server.errors import InvalidInput, InvalidJson
+from contract.errors import InvalidInput, InvalidJson
 
 Model = TypeVar("Model", bound=BaseModel)
 
