@@ -25,7 +25,8 @@ import pytest
 import requests
 
 from sandbox.kube.controllers.volumes import claim_dir
-from tests.fixtures.service import PRODUCTION_MODULE, files_containing, start_service
+from tests.fixtures.service import files_containing
+from tests.fixtures.stack import start_stack
 from tests.fixtures.watch import SecretWatcher
 
 REPO = Path(__file__).resolve().parents[3]
@@ -36,20 +37,8 @@ SLOW = 300  # seconds a request of the life cycle may take on a busy machine
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, kube, postgres, mailcow):
     state = tmp_path_factory.mktemp("backup-service")
-    started = start_service(
-        PRODUCTION_MODULE,
-        state,
-        kubeconfig=str(kube.kubeconfig),
-        mailcow_url=mailcow.url,
-        mailcow_api_key=mailcow.key,
-        pg_admin_host=postgres.host,
-        pg_admin_port=str(postgres.port),
-        pg_admin_user=postgres.admin_user,
-        pg_admin_password=postgres.admin_password,
-        restic_repository_base=str(state / "restic"),
-        restic_password_seed=SEED,
-        run_timeout="180",
-    )
+    started = start_stack(state, kube, postgres, mailcow, restic_repository_base=str(state / "restic"),
+                          restic_password_seed=SEED, run_timeout="180")
     yield started
     started.stop()
 
@@ -570,8 +559,11 @@ def test_unknown_site_answers_404_on_every_backup_endpoint(service, kube_env):
     ],
 )
 def test_bad_input_answers_400_before_any_playbook_runs(service, method, action, body, field):
-    # The site does not exist: a 404 would mean a playbook ran.
+    # The site does not exist (a playbook would answer 404 if its input check let the body pass),
+    # and the run count proves the 400 did not come from a playbook's own input check either.
+    runs = service.playbook_runs()
     response = service.request(method, f"/sites/bk-nowhere-example-com/backup/{action}", json=body)
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "invalid_input"
     assert response.json()["details"][0]["field"] == field
+    assert service.playbook_runs() == runs  # no playbook ran

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 import time
 
 import pytest
 
 from scripts import postgres_server
-from tests.fixtures.service import PRODUCTION_MODULE, files_containing, start_service
+from tests.fixtures.service import files_containing
+from tests.fixtures.stack import start_stack
 from tests.fixtures.watch import SecretWatcher
 
 TENANT_HOST = "pg.tenants.example"  # what apps are told; differs from the admin connection
@@ -26,24 +26,13 @@ TEMPLATE = "{{ lookup('pipe', 'id') }}"
 SECRET_KEYS = {"DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"}
 
 
-def _settings(kube, postgres, mailcow) -> dict[str, str]:
-    return {
-        "kubeconfig": str(kube.kubeconfig),
-        "mailcow_url": mailcow.url,  # site purge also removes mail
-        "mailcow_api_key": mailcow.key,
-        "pg_admin_host": postgres.host,
-        "pg_admin_port": str(postgres.port),
-        "pg_admin_user": postgres.admin_user,
-        "pg_admin_password": postgres.admin_password,
-        "pg_tenant_host": TENANT_HOST,
-        "pg_tenant_port": str(TENANT_PORT),
-        "run_timeout": "120",
-    }
+SETTINGS = {"pg_tenant_host": TENANT_HOST, "pg_tenant_port": str(TENANT_PORT), "run_timeout": "120"}
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, kube, postgres, mailcow):
-    started = start_service(PRODUCTION_MODULE, tmp_path_factory.mktemp("db-service"), **_settings(kube, postgres, mailcow))
+    # With Mailcow: a site purge also removes mail.
+    started = start_stack(tmp_path_factory.mktemp("db-service"), kube, postgres, mailcow, **SETTINGS)
     yield started
     started.stop()
 
@@ -301,13 +290,13 @@ def test_database_life_cycle_conflicts_other_sites_and_no_password_leaks(service
 )
 def test_bad_database_names_answer_400_before_any_run(service, postgres, name):
     # The input is refused before a playbook runs, so the site need not even exist.
-    runs = service.log().count("run playbook=")
+    runs = service.playbook_runs()
     response = _enable(service, "db-bad-names", dbName=name)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_input"
     assert [d["field"] for d in response.json()["details"]] == ["dbName"]
     assert "DROP" not in response.text and "lookup" not in response.text and "uid=" not in response.text
-    assert service.log().count("run playbook=") == runs  # no playbook ran
+    assert service.playbook_runs() == runs  # no playbook ran
     assert _admin(postgres, "SELECT count(*) FROM pg_database WHERE datname = 'postgres'") == "1"
     assert _admin(postgres, "SELECT count(*) FROM pg_roles WHERE rolname = 'u_db_bad_names'") == "0"
 
@@ -326,7 +315,7 @@ def test_unknown_site_answers_404(service, kube_env):
 
 # --- PostgreSQL down -------------------------------------------------------------------------------
 def test_postgres_down_answers_500_and_a_retry_finishes(tmp_path, kube, mailcow, kube_env, kubectl, own_postgres):
-    own_service = start_service(PRODUCTION_MODULE, tmp_path / "service", **_settings(kube, own_postgres, mailcow))
+    own_service = start_stack(tmp_path / "service", kube, own_postgres, mailcow, **SETTINGS)
     try:
         slug = _create_site(own_service, "db-down")
         postgres_server.stop(own_postgres.base_dir)

@@ -28,7 +28,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.fixtures.kube import client_env, kubectl_runner
-from tests.fixtures.service import PRODUCTION_MODULE, start_service
+from tests.fixtures.stack import start_stack
 
 MIB = 1024 * 1024
 OWNER_TAG = "tenant-provisioner:{slug}"
@@ -39,18 +39,7 @@ _sites = itertools.count(1)
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, kube, mailcow, postgres):
     kube.reset()  # once: sites of earlier modules are gone; no test of this module resets the cluster
-    started = start_service(
-        PRODUCTION_MODULE,
-        tmp_path_factory.mktemp("mail-service"),
-        kubeconfig=str(kube.kubeconfig),
-        mailcow_url=mailcow.url,
-        mailcow_api_key=mailcow.key,
-        pg_admin_host=postgres.host,
-        pg_admin_port=str(postgres.port),
-        pg_admin_user=postgres.admin_user,
-        pg_admin_password=postgres.admin_password,
-        run_timeout="120",
-    )
+    started = start_stack(tmp_path_factory.mktemp("mail-service"), kube, postgres, mailcow, run_timeout="120")
     yield started
     started.stop()
 
@@ -169,14 +158,9 @@ def _writes(mailcow) -> list[str]:
     return [entry["path"] for entry in mailcow.journal() if entry["method"] == "POST"]
 
 
-def _runs(service) -> int:
-    """Playbook runs of the service so far (one `run playbook=` log line each)."""
-    return service.log().count("run playbook=")
-
-
 def _seen(service, mailcow) -> tuple[int, int]:
     """(playbook runs, Mailcow requests) so far: unchanged when an answer came before any run."""
-    return _runs(service), len(mailcow.journal())
+    return service.playbook_runs(), len(mailcow.journal())
 
 
 # --- enable, disable, status: life cycles ------------------------------------------------------------

@@ -20,7 +20,8 @@ import itertools
 import pytest
 
 from sandbox.testing import free_port
-from tests.fixtures.service import PRODUCTION_MODULE, files_containing, start_service
+from tests.fixtures.service import files_containing
+from tests.fixtures.stack import start_stack
 from tests.fixtures.watch import SecretWatcher
 
 PASSWORD = "{{ lookup('pipe', 'id') }}-Secret1"
@@ -35,17 +36,8 @@ def services(tmp_path_factory, kube, mailcow, postgres):
 
     def get(name: str, **settings: str):
         if name not in started:
-            started[name] = start_service(
-                PRODUCTION_MODULE,
-                tmp_path_factory.mktemp(f"mail-{name}"),
-                kubeconfig=str(kube.kubeconfig),
-                pg_admin_host=postgres.host,
-                pg_admin_port=str(postgres.port),
-                pg_admin_user=postgres.admin_user,
-                pg_admin_password=postgres.admin_password,
-                run_timeout="120",
-                **settings,
-            )
+            started[name] = start_stack(tmp_path_factory.mktemp(f"mail-{name}"), kube, postgres,
+                                        run_timeout="120", **settings)
         return started[name]
 
     yield get

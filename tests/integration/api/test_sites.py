@@ -115,8 +115,10 @@ def test_create_site_with_idn_domain_stores_punycode(api, kube):
     ],
 )
 def test_create_site_refuses_bad_input_before_any_playbook(api, kube, overrides, field):
+    runs = api.playbook_runs()
     body = assert_error(create(api, **overrides), 400, "invalid_input")
     assert field in {d["field"] for d in body["details"]}
+    assert api.playbook_runs() == runs  # no playbook ran
     namespaces = kget(kube, "/api/v1/namespaces?labelSelector=app.kubernetes.io/managed-by%3Dtenant-provisioner")
     assert namespaces["items"] == []
 

@@ -8,42 +8,25 @@ the repository's files). run, snapshots and restore write nothing under --check 
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[3]
-ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
+from tests.fixtures.ansible_run import Playbooks
+
 SEED = "operator-seed-5f4e3d2c1b0a99887766"
 SLUG = "ops-backup-example-com"
 NS = f"tenant-{SLUG}"
 
 
 @pytest.fixture
-def playbook(kube_env, tmp_path):
-    """`playbook(name, api_input, *args)` runs playbooks/<name>.yml -> (rc, changed, result)."""
+def playbook(kube_env, tmp_path) -> Playbooks:
+    """`playbook(name, api_input, *args)` runs playbooks/<name>.yml -> Outcome."""
     base = tmp_path / "restic"
-
-    def run(name: str, api_input: dict, *args: str) -> tuple[int, int, dict]:
-        env = {**kube_env, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "TENANT_BACKUP_RESTIC_PASSWORD_SEED": SEED,
-               "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"), "ANSIBLE_HOME": str(tmp_path / "ansible-home")}
-        variables = {"api_input": api_input, "tenant_backup_repository_base": str(base)}
-        proc = subprocess.run(
-            [ANSIBLE_PLAYBOOK, "-i", "inventory", f"playbooks/{name}.yml", "-e", json.dumps(variables), *args],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-        )
-        try:
-            report = json.loads(proc.stdout)
-        except json.JSONDecodeError:
-            raise AssertionError(f"{name}: no JSON output (rc {proc.returncode})\n{proc.stdout}\n{proc.stderr}") from None
-        result = report.get("global_custom_stats", {}).get("api_result", {})
-        return proc.returncode, report["stats"]["localhost"]["changed"], result
-
+    run = Playbooks(kube_env, tmp_path, env={"TENANT_BACKUP_RESTIC_PASSWORD_SEED": SEED},
+                    variables={"tenant_backup_repository_base": str(base)})
     run.repository = base / SLUG
     return run
 
@@ -66,21 +49,20 @@ def _converges(playbook, kube, name: str, api_input: dict, *, check_first: bool 
     """--check writes nothing; the first run changes something; the second changes nothing."""
     before = _state(kube, playbook.repository)
     if check_first:
-        rc, _, _ = playbook(name, api_input, "--check")
-        assert rc == 0, name
+        assert playbook(name, api_input, "--check").rc == 0, name
         assert _state(kube, playbook.repository) == before, f"{name} --check wrote something"
-    rc, changed, first = playbook(name, api_input)
-    assert rc == 0 and changed > 0, (name, first)
+    first = playbook(name, api_input)
+    assert first.rc == 0 and first.changed > 0, (name, first.result)
     assert _state(kube, playbook.repository) != before
-    rc, changed, second = playbook(name, api_input)
-    assert rc == 0 and changed == 0, f"{name}: the second run changed something"
-    assert second == first
-    return first["body"]
+    second = playbook(name, api_input)
+    assert second.rc == 0 and second.changed == 0, f"{name}: the second run changed something"
+    assert second.result == first.result
+    return first.result["body"]
 
 
 def test_backup_playbooks_converge_once_and_check_mode_writes_nothing(playbook, kube, kube_env):
-    rc, _, created = playbook("site_create", {"domain": "ops-backup.example.com", "cpu": 1, "ramGi": 1, "diskGi": 1})
-    assert rc == 0, created
+    created = playbook("site_create", {"domain": "ops-backup.example.com", "cpu": 1, "ramGi": 1, "diskGi": 1})
+    assert created.rc == 0, created.result
 
     enabled = _converges(playbook, kube, "backup_enable", {"slug": SLUG, "retentionDays": 14, "schedule": "0 3 * * *"})
     assert enabled == {"ok": True, "slug": SLUG, "backupEnabled": True, "retentionDays": 14, "schedule": "0 3 * * *"}
@@ -91,25 +73,26 @@ def test_backup_playbooks_converge_once_and_check_mode_writes_nothing(playbook, 
 
     # run: check mode starts no Job; a real run starts one (an action, not a state to converge to).
     before = _state(kube, playbook.repository)
-    rc, _, checked = playbook("backup_run", {"slug": SLUG}, "--check")
-    assert rc == 0 and checked["body"]["started"] is True
+    checked = playbook("backup_run", {"slug": SLUG}, "--check")
+    assert checked.rc == 0 and checked.result["body"]["started"] is True
     assert _state(kube, playbook.repository) == before
-    rc, changed, started = playbook("backup_run", {"slug": SLUG})
-    assert rc == 0 and changed > 0 and started["body"] == {"ok": True, "slug": SLUG, "started": True}
+    started = playbook("backup_run", {"slug": SLUG})
+    assert started.rc == 0 and started.changed > 0
+    assert started.result["body"] == {"ok": True, "slug": SLUG, "started": True}
     jobs = kube.wait_for_jobs(NS)
     assert len(jobs) == 1
 
     # snapshots and restore: the same answer with --check, nothing written.
     before = _state(kube, playbook.repository)
-    rc, changed, listed = playbook("backup_snapshots", {"slug": SLUG})
-    assert rc == 0 and changed == 0
-    (item,) = listed["body"]["items"]
+    listed = playbook("backup_snapshots", {"slug": SLUG})
+    assert listed.rc == 0 and listed.changed == 0
+    (item,) = listed.result["body"]["items"]
     assert item["hasFiles"] and not item["hasDb"] and item["sizeBytes"] > 0
-    rc, changed, listed_in_check = playbook("backup_snapshots", {"slug": SLUG}, "--check")
-    assert rc == 0 and changed == 0 and listed_in_check == listed
-    rc, _, restored = playbook("backup_restore", {"slug": SLUG, "snapshotId": item["id"], "restoreDb": False}, "--check")
-    assert rc == 0, restored
-    assert restored["body"] == {"ok": True, "slug": SLUG, "restored": True, "snapshotId": item["id"]}
+    listed_in_check = playbook("backup_snapshots", {"slug": SLUG}, "--check")
+    assert listed_in_check.rc == 0 and listed_in_check.changed == 0 and listed_in_check.result == listed.result
+    restored = playbook("backup_restore", {"slug": SLUG, "snapshotId": item["id"], "restoreDb": False}, "--check")
+    assert restored.rc == 0, restored.result
+    assert restored.result["body"] == {"ok": True, "slug": SLUG, "restored": True, "snapshotId": item["id"]}
     assert _state(kube, playbook.repository) == before
 
     disabled = _converges(playbook, kube, "backup_disable", {"slug": SLUG}, check_first=False)

@@ -14,58 +14,22 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from contract.models.db import RESERVED_WORDS
-
-REPO = Path(__file__).resolve().parents[3]
-ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
-
-
-@dataclass
-class Outcome:
-    rc: int
-    changed: int
-    result: dict  # what api_result published: {"body": ...} or {"error": ...}
-    output: str
+from tests.fixtures.ansible_run import Outcome, Playbooks
 
 
 @pytest.fixture
-def playbook(kube_env, postgres, tmp_path):
+def playbook(kube_env, postgres, tmp_path) -> Playbooks:
     """`playbook(name, api_input, *args, **extra_vars)` runs playbooks/<name>.yml -> Outcome."""
-
-    def run(name: str, api_input: dict, *args: str, **extra_vars) -> Outcome:
-        env = {
-            **kube_env,
-            "TENANT_DB_ADMIN_PASSWORD": postgres.admin_password,
-            "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
-            "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
-            "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
-        }
-        variables = {
-            "api_input": api_input,
-            "tenant_db_admin_host": postgres.host,
-            "tenant_db_admin_port": postgres.port,
-            "tenant_db_admin_user": postgres.admin_user,
-            **extra_vars,
-        }
-        proc = subprocess.run(
-            [ANSIBLE_PLAYBOOK, "-i", "inventory", f"playbooks/{name}.yml", "-e", json.dumps(variables), *args],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
-        )
-        try:
-            report = json.loads(proc.stdout)
-        except json.JSONDecodeError:
-            raise AssertionError(f"{name}: no JSON output (rc {proc.returncode})\n{proc.stdout}\n{proc.stderr}") from None
-        result = report.get("global_custom_stats", {}).get("api_result", {})
-        return Outcome(proc.returncode, report["stats"]["localhost"]["changed"], result, proc.stdout)
-
-    return run
+    return Playbooks(
+        kube_env, tmp_path, env={"TENANT_DB_ADMIN_PASSWORD": postgres.admin_password},
+        variables={"tenant_db_admin_host": postgres.host, "tenant_db_admin_port": postgres.port,
+                   "tenant_db_admin_user": postgres.admin_user},
+    )
 
 
 def _psql(postgres, sql: str, *, user=None, password=None, database="postgres") -> subprocess.CompletedProcess:
@@ -137,17 +101,12 @@ def _three_runs(playbook, postgres, kubectl, slug: str, prefix: str, name: str, 
     return first
 
 
-def _enable_killed_halfway(postgres, kube_api, kube_env, tmp_path, slug: str, prefix: str, **extra_vars) -> None:
+def _enable_killed_halfway(playbook, kube_api, slug: str, prefix: str, **extra_vars) -> None:
     """Run db_enable and kill it the moment the Secret exists: before the user or the database."""
     from kubernetes import client
 
     core = client.CoreV1Api(kube_api)
-    variables = json.dumps({"api_input": {"slug": slug}, "tenant_db_admin_host": postgres.host,
-                            "tenant_db_admin_port": postgres.port, "tenant_db_admin_user": postgres.admin_user,
-                            **extra_vars})
-    env = {**kube_env, "TENANT_DB_ADMIN_PASSWORD": postgres.admin_password, "ANSIBLE_LOCAL_TEMP": str(tmp_path / "t")}
-    proc = subprocess.Popen([ANSIBLE_PLAYBOOK, "-i", "inventory", "playbooks/db_enable.yml", "-e", variables],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = playbook.start("db_enable", {"slug": slug}, **extra_vars)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -177,8 +136,7 @@ PREFIX = "t"
 LONG = {"tenant_namespace_prefix": PREFIX}
 
 
-def test_enable_disable_purge_change_once_and_check_mode_writes_nothing(playbook, postgres, kubectl, kube_api,
-                                                                        kube_env, tmp_path):
+def test_enable_disable_purge_change_once_and_check_mode_writes_nothing(playbook, postgres, kubectl, kube_api):
     slug = _create_site(playbook, "a" * 50, **LONG)
     assert len(slug) == 62
     neighbour = _create_site(playbook, "pb-adopt")
@@ -198,7 +156,7 @@ def test_enable_disable_purge_change_once_and_check_mode_writes_nothing(playbook
     # --- enable: --check writes nothing; a run killed halfway is finished by running it again ----
     before = _state(postgres, kubectl, slug, PREFIX)
     _check_writes_nothing(playbook, postgres, kubectl, slug, PREFIX, "db_enable", {"slug": slug}, **LONG)
-    _enable_killed_halfway(postgres, kube_api, kube_env, tmp_path, slug, PREFIX, **LONG)
+    _enable_killed_halfway(playbook, kube_api, slug, PREFIX, **LONG)
     credentials = _secret(kubectl, slug, prefix=PREFIX)
     full_database = f"db_{slug.replace('-', '_')}"
     assert _admin(postgres, f"SELECT count(*) FROM pg_database WHERE datname LIKE '{full_database[:54]}%'") == "0"

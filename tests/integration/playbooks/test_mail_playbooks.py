@@ -15,104 +15,26 @@ are runs of that scenario rather than a scenario of their own.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
-
-import ansible_runner
 import pytest
 import requests
 
-REPO = Path(__file__).resolve().parents[3]
-BIN = Path(sys.executable).parent
-ANSIBLE_PLAYBOOK = str(BIN / "ansible-playbook")
+from tests.fixtures.ansible_run import Outcome, Playbooks
+
 PASSWORD = "{{ lookup('pipe', 'id') }}-Secret1"
 DOMAIN = "pb1.example.com"
 SLUG = "pb1-example-com"
 
 
-@dataclass
-class Outcome:
-    rc: int
-    changed: int
-    result: dict  # what api_result published: {"body": ...} or {"error": ...}
-    output: str
-
-    @property
-    def error(self) -> dict:
-        return self.result.get("error") or {}
-
-
 @pytest.fixture
-def playbook(kube_env, mailcow_clean, tmp_path):
+def playbook(kube_env, mailcow_clean, tmp_path) -> Playbooks:
     """`playbook(name, api_input, *args, env=None, runner=False, **extra_vars)` runs
-    playbooks/<name>.yml -> Outcome.
-
-    runner=False: `ansible-playbook` with the JSON stdout callback (its whole output is `output`).
-    runner=True: `ansible_runner.run`, as AWX runs it, with both secrets (the API key and PASSWORD as
-    the mailbox password) in its environment unless `env` says otherwise, and its
-    artifacts kept under tmp_path/runner-<n> (`playbook.runner_dirs`); no extra args, no extra vars.
+    playbooks/<name>.yml -> Outcome, with the sandbox Mailcow and its key. A run through
+    ansible-runner (runner=True, as AWX runs it, artifacts kept in `playbook.runner_dirs`) also has
+    PASSWORD as the mailbox password in its environment unless `env` says otherwise.
     """
-    runner_dirs: list[Path] = []
-
-    def run(name: str, api_input: dict, *args: str, env: dict | None = None, runner: bool = False,
-            **extra_vars) -> Outcome:
-        settings = {"tenant_mail_mailcow_url": mailcow_clean.url}
-        if runner:
-            assert not args and not extra_vars
-            private = tmp_path / f"runner-{len(runner_dirs)}"
-            private.mkdir()
-            runner_dirs.append(private)
-            envvars = {
-                **kube_env,
-                "PATH": os.pathsep.join([str(BIN), kube_env.get("PATH", os.defpath)]),
-                "TENANT_MAIL_MAILCOW_API_KEY": mailcow_clean.key,
-                "TENANT_MAIL_MAILBOX_PASSWORD": PASSWORD,
-                "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-                **(env or {}),
-            }
-            done = ansible_runner.run(
-                private_data_dir=str(private),
-                project_dir=str(REPO / "playbooks"),
-                playbook=f"{name}.yml",
-                inventory=str(REPO / "inventory" / "hosts.yml"),
-                extravars={**settings, "api_input": api_input},
-                envvars=envvars,
-                suppress_env_files=True,
-                quiet=True,
-            )
-            result = {}
-            for event in done.events:
-                if event.get("event") == "playbook_on_stats":
-                    result = (event.get("event_data") or {}).get("artifact_data", {}).get("api_result", {})
-            changed = (done.stats or {}).get("changed", {}).get("localhost", 0)
-            return Outcome(done.rc, changed, result, done.stdout.read())
-
-        environment = {
-            **kube_env,
-            "TENANT_MAIL_MAILCOW_API_KEY": mailcow_clean.key,
-            "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
-            "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
-            "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
-            **(env or {}),
-        }
-        variables = {"api_input": api_input, **settings, **extra_vars}
-        proc = subprocess.run(
-            [ANSIBLE_PLAYBOOK, "-i", "inventory", f"playbooks/{name}.yml", "-e", json.dumps(variables), *args],
-            cwd=REPO, env=environment, capture_output=True, text=True, timeout=300,
-        )
-        try:
-            report = json.loads(proc.stdout)
-        except json.JSONDecodeError:
-            raise AssertionError(f"{name}: no JSON output (rc {proc.returncode})\n{proc.stdout}\n{proc.stderr}") from None
-        result = report.get("global_custom_stats", {}).get("api_result", {})
-        return Outcome(proc.returncode, report["stats"]["localhost"]["changed"], result, proc.stdout)
-
-    run.runner_dirs = runner_dirs
-    return run
+    return Playbooks(kube_env, tmp_path, env={"TENANT_MAIL_MAILCOW_API_KEY": mailcow_clean.key},
+                     variables={"tenant_mail_mailcow_url": mailcow_clean.url},
+                     runner_env={"TENANT_MAIL_MAILBOX_PASSWORD": PASSWORD})
 
 
 def _state(mailcow, kube, slug: str) -> dict:

@@ -6,32 +6,19 @@ Each converging playbook reports changed on its first run and no change on the s
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
+import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[3]
-ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
+from tests.fixtures.ansible_run import Playbooks
+
 SLUG = "ops-example-com"
 NS = f"tenant-{SLUG}"
 
 
-def playbook(kube_env, name: str, api_input: dict, *args: str) -> dict:
-    """Run playbooks/<name>.yml as an operator would; return stats and the published result."""
-    env = {**kube_env, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")}
-    proc = subprocess.run(
-        [ANSIBLE_PLAYBOOK, "-i", "inventory", f"playbooks/{name}.yml", "-e", json.dumps({"api_input": api_input}), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
-    report = json.loads(proc.stdout)
-    return {
-        "rc": proc.returncode,
-        "changed": report["stats"]["localhost"]["changed"],
-        "result": report.get("global_custom_stats", {}).get("api_result", {}),
-    }
+@pytest.fixture
+def playbook(kube_env, tmp_path) -> Playbooks:
+    """`playbook(name, api_input, *args)` runs playbooks/<name>.yml as an operator would -> Outcome."""
+    return Playbooks(kube_env, tmp_path)
 
 
 def namespace_state(kube) -> dict[str, str]:
@@ -50,44 +37,44 @@ def namespace_state(kube) -> dict[str, str]:
     return state
 
 
-def test_site_playbooks_change_once_then_report_no_change(kube_env, kube):
+def test_site_playbooks_change_once_then_report_no_change(playbook, kube):
     create = {"domain": "ops.example.com", "cpu": 1, "ramGi": 1, "diskGi": 5}
-    first = playbook(kube_env, "site_create", create)
-    assert first["rc"] == 0 and first["changed"] > 0 and first["result"]["body"]["slug"] == SLUG
-    again = playbook(kube_env, "site_create", create)
-    assert again["rc"] != 0 and again["changed"] == 0 and again["result"]["error"]["status"] == 409
+    first = playbook("site_create", create)
+    assert first.rc == 0 and first.changed > 0 and first.result["body"]["slug"] == SLUG
+    again = playbook("site_create", create)
+    assert again.rc != 0 and again.changed == 0 and again.result["error"]["status"] == 409
 
     for name, api_input in (
         ("site_deploy", {"slug": SLUG, "image": "nginx:1.27", "containerPort": 80}),
         ("site_tls_update", {"slug": SLUG, "enabled": True, "issuer": "letsencrypt-prod"}),
         ("site_limits_update", {"slug": SLUG, "cpu": 2, "diskGi": 6}),
     ):
-        first = playbook(kube_env, name, api_input)
-        assert first["rc"] == 0 and first["changed"] > 0, (name, first)
-        second = playbook(kube_env, name, api_input)
-        assert second["rc"] == 0 and second["changed"] == 0, (name, second)
+        first = playbook(name, api_input)
+        assert first.rc == 0 and first.changed > 0, (name, first)
+        second = playbook(name, api_input)
+        assert second.rc == 0 and second.changed == 0, (name, second)
 
-    listed = playbook(kube_env, "site_list", {})
-    assert listed["changed"] == 0 and [s["slug"] for s in listed["result"]["body"]] == [SLUG]
+    listed = playbook("site_list", {})
+    assert listed.changed == 0 and [s["slug"] for s in listed.result["body"]] == [SLUG]
 
-    deleted = playbook(kube_env, "site_delete", {"slug": SLUG})
-    assert deleted["rc"] == 0 and deleted["changed"] > 0
-    again = playbook(kube_env, "site_delete", {"slug": SLUG})
-    assert again["rc"] != 0 and again["changed"] == 0 and again["result"]["error"]["status"] == 404
+    deleted = playbook("site_delete", {"slug": SLUG})
+    assert deleted.rc == 0 and deleted.changed > 0
+    again = playbook("site_delete", {"slug": SLUG})
+    assert again.rc != 0 and again.changed == 0 and again.result["error"]["status"] == 404
 
-    purged = playbook(kube_env, "site_purge", {"slug": SLUG, "confirm": "DELETE"})
-    assert purged["rc"] == 0 and purged["changed"] > 0, purged
+    purged = playbook("site_purge", {"slug": SLUG, "confirm": "DELETE"})
+    assert purged.rc == 0 and purged.changed > 0, purged
     assert namespace_state(kube)["namespace"] == "absent"
-    again = playbook(kube_env, "site_purge", {"slug": SLUG, "confirm": "DELETE"})
-    assert again["rc"] != 0 and again["changed"] == 0 and again["result"]["error"]["status"] == 404
+    again = playbook("site_purge", {"slug": SLUG, "confirm": "DELETE"})
+    assert again.rc != 0 and again.changed == 0 and again.result["error"]["status"] == 404
 
 
-def test_check_mode_writes_nothing(kube_env, kube):
-    created = playbook(kube_env, "site_create", {"domain": "ops.example.com", "cpu": 1, "ramGi": 1, "diskGi": 5}, "--check")
-    assert created["rc"] == 0, created
+def test_check_mode_writes_nothing(playbook, kube):
+    created = playbook("site_create", {"domain": "ops.example.com", "cpu": 1, "ramGi": 1, "diskGi": 5}, "--check")
+    assert created.rc == 0, created
     assert namespace_state(kube) == {"namespace": "absent"}
 
-    playbook(kube_env, "site_create", {"domain": "ops.example.com", "cpu": 1, "ramGi": 1, "diskGi": 5})
+    playbook("site_create", {"domain": "ops.example.com", "cpu": 1, "ramGi": 1, "diskGi": 5})
     before = namespace_state(kube)
     for name, api_input in (
         ("site_deploy", {"slug": SLUG, "image": "nginx:1.27", "containerPort": 80}),
@@ -96,14 +83,14 @@ def test_check_mode_writes_nothing(kube_env, kube):
         ("site_delete", {"slug": SLUG}),
         ("site_purge", {"slug": SLUG, "confirm": "DELETE"}),
     ):
-        result = playbook(kube_env, name, api_input, "--check")
-        assert result["rc"] == 0 and result["changed"] > 0, (name, result)
+        result = playbook(name, api_input, "--check")
+        assert result.rc == 0 and result.changed > 0, (name, result)
         assert namespace_state(kube) == before, name
 
 
-def test_operator_run_refuses_invalid_input_like_the_service(kube_env, kube):
-    result = playbook(kube_env, "site_create", {"domain": "bad_domain", "cpu": "1", "ramGi": 1, "diskGi": 5})
-    assert result["rc"] != 0 and result["changed"] == 0
-    error = result["result"]["error"]
+def test_operator_run_refuses_invalid_input_like_the_service(playbook, kube):
+    result = playbook("site_create", {"domain": "bad_domain", "cpu": "1", "ramGi": 1, "diskGi": 5})
+    assert result.rc != 0 and result.changed == 0
+    error = result.result["error"]
     assert error["status"] == 400 and error["code"] == "invalid_input"
     assert {d["field"] for d in error["details"]} == {"domain", "cpu"}
