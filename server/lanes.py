@@ -40,16 +40,6 @@ class Lanes:
         self._running = 0
         self._waiting = 0
 
-    @property
-    def running(self) -> int:
-        """Runs holding a slot right now."""
-        return self._running
-
-    @property
-    def waiting(self) -> int:
-        """Requests queued for their lane or for a slot."""
-        return self._waiting
-
     @asynccontextmanager
     async def hold(self, slug: str | None) -> AsyncIterator[None]:
         """Wait for the slug's lane (if any) and a global slot; hold both inside the block.
@@ -102,7 +92,3 @@ class Lanes:
                 f"retry in {RETRY_AFTER_SECONDS} seconds.",
                 headers=headers,
             )
-
-    def lane_count(self) -> int:
-        """Slugs with a run in progress or waiting."""
-        return len(self._lanes)

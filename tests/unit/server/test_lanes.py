@@ -32,6 +32,11 @@ class Recorder:
             self.active.discard(name)
 
 
+def _state(lanes: Lanes) -> tuple[int, int, int]:
+    """Runs holding a slot, requests waiting, and lanes kept: what must drain back to zero."""
+    return lanes._running, lanes._waiting, len(lanes._lanes)
+
+
 async def _settle():
     for _ in range(5):
         await asyncio.sleep(0)
@@ -65,7 +70,7 @@ def test_the_global_limit_caps_runs_and_the_rest_wait_without_failing():
         release = asyncio.Event()
         jobs = [asyncio.create_task(recorder.job(f"site-{i}", f"s{i}", release)) for i in range(5)]
         await _settle()
-        snapshot = (lanes.running, lanes.waiting)
+        snapshot = _state(lanes)[:2]
         release.set()
         await asyncio.gather(*jobs)
         return recorder, snapshot, lanes
@@ -74,7 +79,7 @@ def test_the_global_limit_caps_runs_and_the_rest_wait_without_failing():
     assert (running, waiting) == (2, 3)
     assert recorder.peak == 2
     assert len([event for event in recorder.log if event[0] == "end"]) == 5
-    assert (lanes.running, lanes.waiting, lanes.lane_count()) == (0, 0, 0)
+    assert _state(lanes) == (0, 0, 0)
 
 
 def test_waiting_for_its_own_lane_does_not_take_a_global_slot():
@@ -126,7 +131,7 @@ def test_a_cancelled_waiter_leaves_the_line_and_the_others_go_on():
     recorder, lanes = asyncio.run(scenario())
     assert ("start", "a2") not in recorder.log
     assert ("end", "b1") in recorder.log
-    assert (lanes.running, lanes.waiting, lanes.lane_count()) == (0, 0, 0)
+    assert _state(lanes) == (0, 0, 0)
 
 
 def test_a_failing_run_releases_its_lane():
@@ -144,7 +149,7 @@ def test_a_failing_run_releases_its_lane():
         return lanes
 
     lanes = asyncio.run(scenario())
-    assert (lanes.running, lanes.waiting, lanes.lane_count()) == (0, 0, 0)
+    assert _state(lanes) == (0, 0, 0)
 
 
 def test_at_least_one_parallel_run_is_required():
@@ -191,4 +196,4 @@ def test_waiting_requests_are_bounded_per_site_and_in_all():
     assert "waiting for site site-a" in outcomes[0][2]
     assert "waiting for a free run slot" in outcomes[2][2]
     assert sorted(name for event, name in recorder.log if event == "start") == ["holder", "other", "waiter"]
-    assert (lanes.running, lanes.waiting, lanes.lane_count()) == (0, 0, 0)
+    assert _state(lanes) == (0, 0, 0)
