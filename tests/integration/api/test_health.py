@@ -55,7 +55,7 @@ def _serve_once(tmp_path, port):
             assert time.monotonic() < deadline, f"the service never answered: {err_path.read_text()[-2000:]}"
             try:
                 requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening, or still starting its runner
                 pass
             time.sleep(0.1)
     finally:

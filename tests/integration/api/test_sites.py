@@ -381,18 +381,25 @@ def test_deploys_to_one_site_are_serialized_and_to_two_sites_parallel(api):
     assert b_run[1] < 0.5, runs
 
 
-def test_a_run_gets_only_the_service_secrets_its_operation_needs(api, postgres, mailcow):
+def test_a_run_gets_only_the_service_secrets_its_operation_needs(api, kube, postgres, mailcow, tmp_path):
     """The stack has all three service secrets; a site run gets none of them, a mail run only
-    Mailcow's key (read from the environment of every process of the runs)."""
+    Mailcow's key (read from the environment of every process of the runs). The plain runner's
+    processes show their environment in /proc (the warm runner's forks keep their parent's there,
+    and it hands the same secrets to the run in memory)."""
+    from tests.fixtures.stack import start_stack_service
     from tests.fixtures.watch import SecretWatcher
 
     pg_password, mailcow_key, seed = postgres.admin_password, mailcow.key, "stack-restic-seed-0123456789abcdef"
-    with SecretWatcher(runs_of=api.state_dir) as site_runs:
-        created(api)
-        deployed(api)
-    with SecretWatcher(runs_of=api.state_dir) as mail_run:
-        status = api.request("GET", f"/sites/{SLUG}/mail/status")
-    assert status.status_code == 200, status.text
+    plain = start_stack_service(kube, postgres, mailcow, tmp_path / "plain", runner="plain")
+    try:
+        with SecretWatcher(runs_of=plain.state_dir) as site_runs:
+            created(plain)
+            deployed(plain)
+        with SecretWatcher(runs_of=plain.state_dir) as mail_run:
+            status = plain.request("GET", f"/sites/{SLUG}/mail/status")
+        assert status.status_code == 200, status.text
+    finally:
+        plain.stop()
     assert site_runs.run_environs and mail_run.run_environs  # the watchers did see the runs
     for secret in (pg_password, mailcow_key, seed):
         assert site_runs.run_processes_holding(secret) == []

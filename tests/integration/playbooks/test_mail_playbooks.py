@@ -130,16 +130,26 @@ def test_every_mail_playbook_changes_once_check_mode_writes_nothing_and_artifact
 
     # Mailboxes and aliases (the mailbox's first and second create through ansible-runner).
     mailbox = {"slug": site, "localPart": "hello", "quotaMb": 300}
-    created = _once_only(playbook, mailcow_clean, kube, site, "mail_mailbox_create", mailbox, "already_exists",
-                         by_runner=True, env={"TENANT_MAIL_MAILBOX_PASSWORD": PASSWORD})
+    created, again = _three_runs(playbook, mailcow_clean, kube, site, "mail_mailbox_create", mailbox,
+                                 first_by_runner=True, env={"TENANT_MAIL_MAILBOX_PASSWORD": PASSWORD})
     assert created.result["body"] == {"ok": True, "slug": site, "address": "hello@example.com"}
+    # The same request again converges (its marker is on the mailbox); another request for the
+    # address (another password) is refused, and changes nothing.
+    assert again.result == created.result
+    before = _state(mailcow_clean, kube, site)
+    taken = playbook("mail_mailbox_create", mailbox, runner=True, env={"TENANT_MAIL_MAILBOX_PASSWORD": PASSWORD + "-other"})
+    assert taken.rc == 2 and taken.error["code"] == "already_exists", taken.output
+    assert _state(mailcow_clean, kube, site) == before
     assert mailcow_clean.check_password("hello@example.com", PASSWORD)
     assert mailcow_clean.get("get/mailbox/hello@example.com").json()["quota"] == 300 * 1024 * 1024
     listed = _read_only(playbook, mailcow_clean, kube, site, "mail_mailbox_list")
     assert listed.result["body"]["mailboxes"] == ["hello@example.com"]
 
     alias = {"slug": site, "sourceLocalPart": "info", "destination": "hello@example.com"}
-    _once_only(playbook, mailcow_clean, kube, site, "mail_alias_create", alias, "already_exists")
+    made, again = _three_runs(playbook, mailcow_clean, kube, site, "mail_alias_create", alias)
+    assert again.result == made.result
+    taken = playbook("mail_alias_create", {**alias, "destination": "other@example.com"})
+    assert taken.rc != 0 and taken.error["code"] == "already_exists", taken.output
     assert _read_only(playbook, mailcow_clean, kube, site, "mail_alias_list").result["body"]["aliases"] == [
         "info@example.com"]
     _once_only(playbook, mailcow_clean, kube, site, "mail_alias_delete",
@@ -167,8 +177,8 @@ def test_every_mail_playbook_changes_once_check_mode_writes_nothing_and_artifact
     assert mailcow_clean.state()["domains"] == []
     assert again.result["body"]["domain"] is None  # the record no longer names a domain
 
-    # Artifacts, as AWX keeps them (site_create, mail_enable, and mail_mailbox_create made and
-    # refused with 409 after its check, all with the API key and the password in the environment).
+    # Artifacts, as AWX keeps them (site_create, mail_enable, and mail_mailbox_create made, and
+    # refused with 409 for another password, all with the API key and a password in the environment).
     # ansible-runner writes the run's whole environment (so the secrets given as environment
     # variables) to artifacts/<id>/command before the run starts; the service rewrites that file
     # (server/runner/run.py), tests/integration/api/test_mail_failures.py covers it. Everything
