@@ -54,7 +54,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -476,15 +476,7 @@ def _run_playbook(request: dict, fds: list[int], snapshot: dict, directory: Path
     sys.argv = argv
     from ansible.cli.playbook import PlaybookCLI
 
-    try:
-        PlaybookCLI.cli_executor(argv)
-        code = 0
-    except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    atexit._run_exitfuncs()
-    return code
+    return _exit_code(lambda: PlaybookCLI.cli_executor(argv))
 
 
 def _share_module_cache(shared: Path) -> None:
@@ -629,8 +621,14 @@ def _run_module(request: dict, fds: list[int], base_path: list[str]) -> int:
     sys.path[:] = base_path
     main_module = types.ModuleType("__main__")
     sys.modules["__main__"] = main_module
+    return _exit_code(lambda: exec(compile(source, "<stdin>", "exec"), main_module.__dict__))  # noqa: S102 - the module payload
+
+
+def _exit_code(main: Callable[[], object]) -> int:
+    """Run a program's `main` in this (forked) process as its interpreter would: its exit code
+    (SystemExit's, 0 when it returns), output flushed and exit handlers run."""
     try:
-        exec(compile(source, "<stdin>", "exec"), main_module.__dict__)  # noqa: S102 - the module payload
+        main()
         code = 0
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
